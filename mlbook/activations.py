@@ -25,7 +25,7 @@ Also here:
 * ``maxout`` / ``maxout_backward`` and a tiny ``Maxout`` layer: the gradient of a max goes to
   the piece that won;
 * ``deep_mlp_gradient_norms`` — a plain deep MLP at initialisation, gradient norm per layer
-  (the vanishing-gradient experiment of notebook 04).
+  (the vanishing-gradient experiment of notebook 05).
 """
 import numbers
 

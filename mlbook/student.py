@@ -14,8 +14,9 @@ In a solution notebook the student's part of a code cell sits between two marker
 
 The student version replaces everything from BEGIN to END (markers included) by one line,
 ``raise NotImplementedError("exercise")``, at the indentation of the BEGIN marker. All outputs
-and execution counts are cleared; every other cell is kept as it is, and a short note is put
-at the top saying where the notebook comes from. Malformed markers are errors that name the
+and execution counts are cleared; every other cell is kept as it is (except that a markdown link
+into ``student/`` becomes ``./``, which is where the student copy already is), and a short note
+is put at the top saying where the notebook comes from. Malformed markers are errors that name the
 notebook and the cell.
 """
 import argparse
@@ -31,6 +32,8 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = 'raise NotImplementedError("exercise")'
 _MARKER = re.compile(r"^[ \t]*###[ \t]*(BEGIN|END)[ \t]+SOLUTION\b", re.M)
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+# A solution notebook's link into student/ points at the student notebook's own folder.
+_TO_STUDENT = re.compile(r"(\]\(|href=\")student/")
 
 
 class MarkerError(ValueError):
@@ -87,6 +90,8 @@ def make_student_notebook(nb, name="notebook"):
             if _MARKER.search(text):
                 raise MarkerError(f"{where} ({cell.get('cell_type')} cell): solution markers "
                                   f"belong in code cells only")
+            if cell.get("cell_type") == "markdown" and _TO_STUDENT.search(text):
+                cell["source"] = _split_lines(_TO_STUDENT.sub(r"\1./", text))
             continue
         cell["source"] = _split_lines(strip_solutions(text, where))
         cell["outputs"] = []

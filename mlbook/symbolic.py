@@ -129,7 +129,7 @@ def worked_example_latex(name, compact=True):
 
 
 # ============================================================================================
-# Activation functions (notebook 04)
+# Activation functions (notebook 05)
 # ============================================================================================
 # For every scalar activation in mlbook.activations: its definition as a sympy expression,
 # the derivative sympy finds from that definition, the textbook form of that derivative

@@ -1,4 +1,4 @@
-"""Checkers of notebook 04: pass the reference, fail plausible mistakes with a named problem,
+"""Checkers of notebook 05: pass the reference, fail plausible mistakes with a named problem,
 survive hostile functions, report not attempted."""
 import numpy as np
 import pytest

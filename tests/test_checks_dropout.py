@@ -1,4 +1,4 @@
-"""Checkers of notebook 07: pass the reference, fail plausible mistakes by name, survive anything."""
+"""Checkers of notebook 09: pass the reference, fail plausible mistakes by name, survive anything."""
 import numpy as np
 import pytest
 

@@ -129,3 +129,10 @@ def test_committed_student_notebooks_are_up_to_date():
     result = subprocess.run([sys.executable, "-m", "mlbook.student", "--check"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_links_into_student_folder_point_at_the_student_folder_itself():
+    nb = notebook({"cell_type": "markdown", "metadata": {},
+                   "source": "open [`student/`](student/) or [01](student/01_a.ipynb)"})
+    text = "".join(make_student_notebook(nb, name="00_x.ipynb")["cells"][1]["source"])
+    assert text == "open [`student/`](./) or [01](./01_a.ipynb)"

@@ -1,4 +1,4 @@
-"""Exercise checkers for notebook 04 (activation functions): ``sigmoid_grad``, ``tanh_grad``,
+"""Exercise checkers for notebook 05 (activation functions): ``sigmoid_grad``, ``tanh_grad``,
 ``softmax``.
 
 Each checker compares the student's function with mlbook's reference on a few inputs, easiest

@@ -1,4 +1,4 @@
-"""Checkers for the convolution exercises of notebook 06.
+"""Checkers for the convolution exercises of notebook 08.
 
     check_conv2d_no_padding(conv2d_no_padding)   # student's (image, kernel) -> (H-kh+1, W-kw+1)
     check_conv_output_size(conv_output_size)     # student's (n, kernel, stride, padding) -> int

@@ -1,4 +1,4 @@
-"""Checkers for the dropout and regularization exercises (notebook 07).
+"""Checkers for the dropout and regularization exercises (notebook 09).
 
     check_dropout_forward(dropout_forward)                    # (x, p, rng) -> (y, cache)
     check_dropout_backward(dropout_forward, dropout_backward) # (dy, cache) -> dx

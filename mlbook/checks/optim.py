@@ -1,4 +1,4 @@
-"""Checkers for the optimizer exercises of notebook 05: the momentum update and the Adam update.
+"""Checkers for the optimizer exercises of notebook 06: the momentum update and the Adam update.
 
     check_momentum_update(momentum_update)   # student's (w, dw, v, lr, momentum) -> (w_new, v_new)
     check_adam_update(adam_update)           # (w, dw, m, v, t, lr, beta1, beta2, eps) -> (w_new, m_new, v_new)

@@ -18,7 +18,7 @@ COURSE = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 WIDGET_NOTEBOOKS = [p.name for p in COURSE if labui.displays_widget(p)]
 START_HERE = NOTEBOOKS / "00_start_here.ipynb"
 # the main slider: the learning rate in the learning-rate notebook, else the first slider
-MAIN_SLIDER = {"05_learning_rate_optimizers.ipynb": r"learning|\blr\b|η|eta"}
+MAIN_SLIDER = {"06_learning_rate_optimizers.ipynb": r"learning|\blr\b|η|eta"}
 
 
 @pytest.mark.parametrize("name", WIDGET_NOTEBOOKS)

@@ -34,12 +34,12 @@ def test_widget_notebooks_are_detected_from_saved_outputs(tmp_path):
 
 def test_notebook_links_are_found(tmp_path):
     md = ("See [the example](02_worked_example.ipynb), [graphs](./03_computational_graphs.ipynb"
-          "#the-chain-rule), <a href=\"04_activations.ipynb\">activations</a>, "
+          "#the-chain-rule), <a href=\"05_activations.ipynb\">activations</a>, "
           "[the blog](https://example.org/post.ipynb) and [the README](../README.md).")
     path = _nb(tmp_path, [new_markdown_cell(md), new_code_cell("[x](01_forward_pass.ipynb)")])
     assert labui.notebook_links(path) == ["02_worked_example.ipynb",
                                           "./03_computational_graphs.ipynb",
-                                          "04_activations.ipynb"]
+                                          "05_activations.ipynb"]
 
 
 @pytest.mark.ui
