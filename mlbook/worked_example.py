@@ -384,3 +384,35 @@ def train(steps=10_000, lr=0.5, *, params=None, biases=False, sequential=False,
         raise ValueError(f"training diverged: a parameter became non-finite (lr={lr} is too "
                          f"large for float64); use a smaller lr")
     return dict(zip(PARAM_NAMES, final)), np.array(errors, dtype=float)
+
+
+# --------------------------------------------------------------------------------------------
+# the same network with matrices (notebook 04)
+
+__all__ += ["WEIGHT_POSITIONS", "as_matrices"]
+
+# Where each named weight sits in the batch-first matrices: net_h = X W1 + b1 with X (N, 2),
+# so column j of W1 holds the weights INTO hidden unit j (row i: from input i).
+WEIGHT_POSITIONS = {"w1": ("W1", 0, 0), "w2": ("W1", 1, 0), "w3": ("W1", 0, 1), "w4": ("W1", 1, 1),
+                    "w5": ("W2", 0, 0), "w6": ("W2", 1, 0), "w7": ("W2", 0, 1), "w8": ("W2", 1, 1)}
+
+
+def as_matrices(params=None):
+    """The ten named parameters as the arrays of a batch-first 2-2-2 network.
+
+    Returns ``(W1, b1, W2, b2)``, new float arrays of shapes (2, 2), (2,), (2, 2), (2,)::
+
+        W1 = [[w1, w3],      b1 = [b1, b1]      net_h = X W1 + b1     X (N, 2), net_h (N, 2)
+              [w2, w4]]
+        W2 = [[w5, w7],      b2 = [b2, b2]      net_o = out_h W2 + b2           net_o (N, 2)
+              [w6, w8]]
+
+    Row i of a weight matrix is the unit the weight comes from, column j the unit it goes to
+    (``WEIGHT_POSITIONS`` lists every name's place). The shared bias of a layer appears once per
+    unit, so its gradient is the sum of the two entries of ``db``.
+    """
+    p = _check_params(params)
+    mats = {"W1": np.empty((2, 2)), "W2": np.empty((2, 2))}
+    for name, (matrix, i, j) in WEIGHT_POSITIONS.items():
+        mats[matrix][i, j] = p[name]
+    return mats["W1"], np.full(2, p["b1"]), mats["W2"], np.full(2, p["b2"])
