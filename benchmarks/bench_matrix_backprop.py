@@ -6,8 +6,9 @@ batch of 128 MNIST-sized inputs (784 -> 100 -> 10, tanh hidden layer, softmax cr
 once as 128 passes of one example through mlbook's layers and once as one pass of the batch.
 Both compute the same gradient (checked here too).
 
-Target: the batched pass >= 10 x faster than the loop (about 12 x measured on the 2-core
-machine under load: the loop pays numpy's per-call overhead 128 times, the batch one BLAS call). CPU time, one BLAS thread, medians.
+Target: the batched pass >= 10 x faster than the loop (12-15 x measured on the 2-core machine
+under load: the loop pays numpy's per-call overhead 128 times, the batch one BLAS call per
+product). CPU time, one BLAS thread, medians.
 Prints the figures and the target, exits 0 either way.
 
     python benchmarks/bench_matrix_backprop.py
