@@ -259,7 +259,8 @@ def _plain(model, X, y, loss_fn, lr, epochs, batch_size):
     losses = []
     for _ in range(epochs):
         for start in range(0, len(X), batch_size):
-            _, dout = loss_fn(model.forward(X[start:start + batch_size]), y[start:start + batch_size])
+            rows = slice(start, start + batch_size)
+            _, dout = loss_fn(model.forward(X[rows]), y[rows])
             model.backward(dout)
             for name, p in model.params.items():
                 p -= lr * model.grads[name]

@@ -307,7 +307,8 @@ def _train_variant(X, y, *, shuffle="every", drop_last=False, sign=1.0, grad_sca
                 model.backward(dout)
                 grads = model.grads
                 scale = {"none": 1.0, "divide": 1.0 / len(b), "multiply": float(len(b)),
-                         "divide_bs": 1.0 / batch_size, "multiply_bs": float(batch_size)}[grad_scale]
+                         "divide_bs": 1.0 / batch_size,
+                         "multiply_bs": float(batch_size)}[grad_scale]
                 for name, p in model.params.items():
                     p -= sign * lr * scale * grads[name]
             if record == "after":
@@ -447,7 +448,8 @@ register_hints({
         "The loss is the mean over the batch of Σ ½(t − out)², so dL/d out_o = (out_o − T) / N. "
         "Through the output sigmoid: δ_o = dL/d out_o ⊙ σ'(net_o), with σ'(net) = out (1 − out).",
         "Each layer is a dense layer: dW2 = out_hᵀ δ_o, db2 = Σ_rows δ_o, and the gradient "
-        "w.r.t. out_h is δ_o W2ᵀ. Then δ_h = (δ_o W2ᵀ) ⊙ σ'(net_h), dW1 = Xᵀ δ_h, db1 = Σ_rows δ_h.",
+        "w.r.t. out_h is δ_o W2ᵀ. Then δ_h = (δ_o W2ᵀ) ⊙ σ'(net_h), dW1 = Xᵀ δ_h, "
+        "db1 = Σ_rows δ_h.",
     ],
     "train_epochs": [
         "Create rng = np.random.default_rng(seed) once. Each epoch: idx = rng.permutation(N), "
