@@ -22,41 +22,30 @@ Also here:
 
 * ``softmax(x, axis=-1)`` and ``log_softmax(x, axis=-1)``, stable for any finite input;
 * ``ACTIVATIONS`` — ``{'sigmoid': (sigmoid, sigmoid_grad), ...}`` and ``get_activation(name)``;
-* ``maxout`` / ``maxout_backward`` and a tiny ``Maxout`` layer: the gradient of a max goes to
-  the piece that won;
-* ``deep_mlp_gradient_norms`` — a plain deep MLP at initialisation, gradient norm per layer
-  (the vanishing-gradient experiment of notebook 05).
+* ``maxout`` / ``maxout_backward``: the gradient of a max goes to the piece that won (the
+  ``Maxout`` layer built on them lives in :mod:`mlbook.layers.maxout`; the vanishing-gradient
+  experiment ``deep_mlp_gradient_norms`` in :mod:`mlbook.layers.depth` — both stay importable
+  from here, where notebook 05 finds them).
 """
-import numbers
-
 import numpy as np
+
+from .validation import as_float_array, check_int, check_number, check_positive
 
 __all__ = [
     "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad",
     "leaky_relu", "leaky_relu_grad", "elu", "elu_grad", "softplus", "softplus_grad",
     "swish", "swish_grad", "softmax", "log_softmax",
     "ACTIVATIONS", "ALPHA_DEFAULTS", "get_activation",
-    "maxout", "maxout_backward", "Maxout", "deep_mlp_gradient_norms",
+    "maxout", "maxout_backward",
 ]
 
 
 # --------------------------------------------------------------------------------------------
 # input handling
 
-def _as_float(x, fname="activation"):
-    """``x`` as a float array (ints and bools promoted); TypeError for anything non-numeric."""
-    if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
-        return x.astype(float, copy=False)
-    try:
-        arr = np.asarray(x)
-    except Exception:  # noqa: BLE001 — ragged lists and the like
-        arr = None
-    if arr is None or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) \
-            or np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{fname}: x must be a real number or an array of real numbers, "
-                        f"got {type(x).__name__}"
-                        + (f" of dtype {arr.dtype}" if arr is not None else ""))
-    return arr.astype(float)
+def _as_float(x, fname):
+    """``x`` as a float64 array; TypeError naming ``fname``'s x for anything non-numeric."""
+    return as_float_array(x, f"{fname}: x", allow_empty=True, dtype=np.float64)
 
 
 def _out(arr):
@@ -64,15 +53,10 @@ def _out(arr):
     return arr if arr.ndim else float(arr)
 
 
-def _check_alpha(alpha, fname, *, allow_zero):
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"{fname}: alpha must be a real number, got {type(alpha).__name__}")
-    alpha = float(alpha)
-    ok = np.isfinite(alpha) and (alpha >= 0 if allow_zero else alpha > 0)
-    if not ok:
-        need = "a finite number >= 0" if allow_zero else "a positive finite number"
-        raise ValueError(f"{fname}: alpha must be {need}, got {alpha!r}")
-    return alpha
+def _keep_nan(x, y):
+    """``y`` with NaN wherever ``x`` is NaN (a comparison such as ``x > 0`` would turn it into a
+    plain branch value: NaN in must give NaN out)."""
+    return np.where(np.isnan(x), np.nan, y)
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,39 +105,39 @@ def tanh_grad(x):
 def relu(x):
     """relu(x) = max(0, x)."""
     x = _as_float(x, "relu")
-    return _out(np.where(x > 0, x, 0.0))
+    return _out(np.where(x <= 0, 0.0, x))                  # NaN stays NaN
 
 
 def relu_grad(x):
     """relu'(x) = 1 if x > 0 else 0 (so relu_grad(0) = 0, the convention at the kink)."""
     x = _as_float(x, "relu_grad")
-    return _out(np.where(x > 0, 1.0, 0.0))
+    return _out(_keep_nan(x, np.where(x > 0, 1.0, 0.0)))
 
 
 def leaky_relu(x, alpha=0.01):
     """leaky_relu(x) = x if x > 0 else alpha x, with a small slope alpha >= 0 (0 gives ReLU)."""
-    alpha = _check_alpha(alpha, "leaky_relu", allow_zero=True)
+    alpha = check_number(alpha, "leaky_relu: alpha", low=0)
     x = _as_float(x, "leaky_relu")
     return _out(np.where(x > 0, x, alpha * x))
 
 
 def leaky_relu_grad(x, alpha=0.01):
     """leaky_relu'(x) = 1 if x > 0 else alpha (alpha at the kink x = 0)."""
-    alpha = _check_alpha(alpha, "leaky_relu_grad", allow_zero=True)
+    alpha = check_number(alpha, "leaky_relu_grad: alpha", low=0)
     x = _as_float(x, "leaky_relu_grad")
-    return _out(np.where(x > 0, 1.0, alpha))
+    return _out(_keep_nan(x, np.where(x > 0, 1.0, alpha)))
 
 
 def elu(x, alpha=1.0):
     """elu(x) = x if x > 0 else alpha (e^x - 1); alpha > 0, saturates at -alpha for x -> -inf."""
-    alpha = _check_alpha(alpha, "elu", allow_zero=False)
+    alpha = check_positive(alpha, "elu: alpha")
     x = _as_float(x, "elu")
     return _out(np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0))))
 
 
 def elu_grad(x, alpha=1.0):
     """elu'(x) = 1 if x > 0 else alpha e^x  (= elu(x) + alpha); alpha at the kink x = 0."""
-    alpha = _check_alpha(alpha, "elu_grad", allow_zero=False)
+    alpha = check_positive(alpha, "elu_grad: alpha")
     x = _as_float(x, "elu_grad")
     return _out(np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))))
 
@@ -193,8 +177,7 @@ def _softmax_input(x, axis, fname):
     if x.ndim == 0:
         raise ValueError(f"{fname}: x must have at least one dimension (a vector of scores), "
                          f"got a scalar")
-    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-        raise TypeError(f"{fname}: axis must be an int, got {type(axis).__name__}")
+    axis = check_int(axis, f"{fname}: axis")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"{fname}: axis {axis} is out of range for x with {x.ndim} dimension(s)")
     if x.shape[axis] == 0:
@@ -202,7 +185,7 @@ def _softmax_input(x, axis, fname):
     if np.isnan(x).any() or np.isposinf(x).any():
         raise ValueError(f"{fname}: x must not contain NaN or +inf (-inf is allowed: a masked "
                          f"score that gets probability 0)")
-    return x, int(axis)
+    return x, axis
 
 
 def _shifted(x, axis):
@@ -299,85 +282,13 @@ def maxout_backward(dout, z):
     return dz
 
 
-class Maxout:
-    """A maxout layer: ``n_out`` units, each the max of ``pieces`` affine functions of x.
-
-    ``z = einsum('nd,dok->nok', x, W) + b``, ``y = max_k z`` — shapes x (N, n_in),
-    W (n_in, n_out, pieces), b (n_out, pieces), y (N, n_out). ``forward(x)`` / ``backward(dy)``
-    with ``.params`` and ``.grads`` keyed 'W' and 'b', like mlbook's layers.
-    """
-
-    def __init__(self, n_in, n_out, pieces=2, *, rng=None):
-        for arg, v in (("n_in", n_in), ("n_out", n_out), ("pieces", pieces)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"Maxout: {arg} must be a positive integer, got {v!r}")
-        rng = np.random.default_rng(rng)
-        self.params = {"W": rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_in, n_out, pieces)),
-                       "b": np.zeros((n_out, pieces))}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._x = self._z = None
-
-    def forward(self, x, training=True):
-        x = _as_float(x, "Maxout.forward")
-        n_in = self.params["W"].shape[0]
-        if x.ndim != 2 or x.shape[1] != n_in:
-            raise ValueError(f"Maxout.forward: x must have shape (N, {n_in}), got {x.shape}")
-        self._x = x
-        self._z = np.einsum("nd,dok->nok", x, self.params["W"]) + self.params["b"]
-        return np.max(self._z, axis=-1)
-
-    def backward(self, dy):
-        if self._z is None:
-            raise RuntimeError("Maxout.backward called before forward")
-        dz = maxout_backward(dy, self._z)                      # (N, n_out, k), routed to winners
-        self.grads["W"] = np.einsum("nd,nok->dok", self._x, dz)
-        self.grads["b"] = dz.sum(axis=0)
-        return np.einsum("nok,dok->nd", dz, self.params["W"])
-
-
-# --------------------------------------------------------------------------------------------
-# vanishing gradients through depth
-
-def deep_mlp_gradient_norms(activation, *, depth=10, width=64, batch=128, init="lecun",
-                            rng=None):
-    """Gradient norm ||dL/dW_l|| for every layer l = 1..depth of a plain MLP at initialisation.
-
-    The network: ``h_0 = x`` (batch, width) ~ N(0, 1); for l = 1..depth
-    ``a_l = h_{l-1} W_l``, ``h_l = f(a_l)`` with W_l ~ N(0, s^2), s^2 = 1/width ('lecun'),
-    2/width ('he'), or ``init`` itself as the standard deviation s if it is a number; no biases. The loss is L = sum(h_depth * g) / batch for a fixed random
-    upstream gradient g ~ N(0, 1), so dL/dh_depth = g / batch. Backward:
-    ``da_l = dh_l * f'(a_l)``, ``dW_l = h_{l-1}^T da_l``, ``dh_{l-1} = da_l W_l^T``.
-
-    The same ``rng`` seed gives the same x, W and g for every activation, so curves compare.
-    Returns a float array of shape (depth,), entry l-1 for layer l (layer 1 = next to input).
-    """
-    f, f_grad = get_activation(activation) if isinstance(activation, str) else activation
-    for arg, v in (("depth", depth), ("width", width), ("batch", batch)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"deep_mlp_gradient_norms: {arg} must be a positive integer, "
-                             f"got {v!r}")
-    scales = {"lecun": 1.0, "he": 2.0}
-    if isinstance(init, str) and init in scales:
-        std = np.sqrt(scales[init] / width)
-    elif isinstance(init, numbers.Real) and not isinstance(init, bool) \
-            and np.isfinite(init) and init > 0:
-        std = float(init)
-    else:
-        raise ValueError(f"deep_mlp_gradient_norms: init must be 'lecun', 'he' or a positive "
-                         f"finite standard deviation, got {init!r}")
-    rng = np.random.default_rng(rng)
-    x = rng.standard_normal((batch, width))
-    Ws = [rng.normal(0.0, std, (width, width)) for _ in range(depth)]
-    g = rng.standard_normal((batch, width))
-
-    hs, As = [x], []
-    for W in Ws:
-        As.append(hs[-1] @ W)
-        hs.append(np.asarray(f(As[-1])))
-    dh = g / batch
-    norms = np.zeros(depth)
-    for l in range(depth - 1, -1, -1):
-        da = dh * f_grad(As[l])
-        norms[l] = np.linalg.norm(hs[l].T @ da)
-        dh = da @ Ws[l].T
-    return norms
+def __getattr__(name):
+    """``Maxout`` and ``deep_mlp_gradient_norms`` moved beside the layers; notebook 05 imports
+    them from here (lazily: mlbook.layers itself imports this module)."""
+    if name == "Maxout":
+        from .layers.maxout import Maxout
+        return Maxout
+    if name == "deep_mlp_gradient_norms":
+        from .layers.depth import deep_mlp_gradient_norms
+        return deep_mlp_gradient_norms
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
