@@ -43,9 +43,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # input handling
 
-def _as_float(x, fname):
-    """``x`` as a float64 array; TypeError naming ``fname``'s x for anything non-numeric."""
-    return as_float_array(x, f"{fname}: x", allow_empty=True, dtype=np.float64)
+_REAL = {"allow_empty": True, "dtype": np.float64}   # how as_float_array reads every x here
 
 
 def _out(arr):
@@ -64,7 +62,7 @@ def _keep_nan(x, y):
 
 def sigmoid(x):
     """sigma(x) = 1 / (1 + e^-x), in (0, 1); computed without overflow for any x."""
-    x = _as_float(x, "sigmoid")
+    x = as_float_array(x, "sigmoid: x", **_REAL)
     e = np.exp(-np.abs(x))          # in (0, 1]: never overflows
     out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     return _out(out)
@@ -76,7 +74,7 @@ def sigmoid_grad(x):
     Computed as e^-|x| / (1 + e^-|x|)^2 — the same number, but it keeps full relative
     precision for large |x| where 1 - sigma(x) would round to 0.
     """
-    x = _as_float(x, "sigmoid_grad")
+    x = as_float_array(x, "sigmoid_grad: x", **_REAL)
     e = np.exp(-np.abs(x))
     return _out(e / (1.0 + e) ** 2)
 
@@ -86,7 +84,7 @@ def sigmoid_grad(x):
 
 def tanh(x):
     """tanh(x) = (e^x - e^-x) / (e^x + e^-x) = 2 sigma(2x) - 1, in (-1, 1); zero-centred."""
-    return _out(np.tanh(_as_float(x, "tanh")))
+    return _out(np.tanh(as_float_array(x, "tanh: x", **_REAL)))
 
 
 def tanh_grad(x):
@@ -94,7 +92,7 @@ def tanh_grad(x):
 
     Computed as 4 e^-2|x| / (1 + e^-2|x|)^2 (= sech^2 x), exact in relative terms for large |x|.
     """
-    x = _as_float(x, "tanh_grad")
+    x = as_float_array(x, "tanh_grad: x", **_REAL)
     e = np.exp(-np.abs(x)) ** 2          # e^-2|x| (written so that 2|x| cannot overflow)
     return _out(4.0 * e / (1.0 + e) ** 2)
 
@@ -104,41 +102,41 @@ def tanh_grad(x):
 
 def relu(x):
     """relu(x) = max(0, x)."""
-    x = _as_float(x, "relu")
+    x = as_float_array(x, "relu: x", **_REAL)
     return _out(np.where(x <= 0, 0.0, x))                  # NaN stays NaN
 
 
 def relu_grad(x):
     """relu'(x) = 1 if x > 0 else 0 (so relu_grad(0) = 0, the convention at the kink)."""
-    x = _as_float(x, "relu_grad")
+    x = as_float_array(x, "relu_grad: x", **_REAL)
     return _out(_keep_nan(x, np.where(x > 0, 1.0, 0.0)))
 
 
 def leaky_relu(x, alpha=0.01):
     """leaky_relu(x) = x if x > 0 else alpha x, with a small slope alpha >= 0 (0 gives ReLU)."""
     alpha = check_number(alpha, "leaky_relu: alpha", low=0)
-    x = _as_float(x, "leaky_relu")
+    x = as_float_array(x, "leaky_relu: x", **_REAL)
     return _out(np.where(x > 0, x, alpha * x))
 
 
 def leaky_relu_grad(x, alpha=0.01):
     """leaky_relu'(x) = 1 if x > 0 else alpha (alpha at the kink x = 0)."""
     alpha = check_number(alpha, "leaky_relu_grad: alpha", low=0)
-    x = _as_float(x, "leaky_relu_grad")
+    x = as_float_array(x, "leaky_relu_grad: x", **_REAL)
     return _out(_keep_nan(x, np.where(x > 0, 1.0, alpha)))
 
 
 def elu(x, alpha=1.0):
     """elu(x) = x if x > 0 else alpha (e^x - 1); alpha > 0, saturates at -alpha for x -> -inf."""
     alpha = check_positive(alpha, "elu: alpha")
-    x = _as_float(x, "elu")
+    x = as_float_array(x, "elu: x", **_REAL)
     return _out(np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0))))
 
 
 def elu_grad(x, alpha=1.0):
     """elu'(x) = 1 if x > 0 else alpha e^x  (= elu(x) + alpha); alpha at the kink x = 0."""
     alpha = check_positive(alpha, "elu_grad: alpha")
-    x = _as_float(x, "elu_grad")
+    x = as_float_array(x, "elu_grad: x", **_REAL)
     return _out(np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))))
 
 
@@ -147,25 +145,25 @@ def elu_grad(x, alpha=1.0):
 
 def softplus(x):
     """softplus(x) = log(1 + e^x), a smooth ReLU; computed as max(x, 0) + log1p(e^-|x|)."""
-    x = _as_float(x, "softplus")
+    x = as_float_array(x, "softplus: x", **_REAL)
     return _out(np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))))
 
 
 def softplus_grad(x):
     """softplus'(x) = e^x / (1 + e^x) = sigma(x)."""
-    _as_float(x, "softplus_grad")
+    as_float_array(x, "softplus_grad: x", **_REAL)
     return sigmoid(x)
 
 
 def swish(x):
     """swish(x) = x sigma(x) (also called SiLU); smooth, non-monotonic, unbounded above."""
-    x = _as_float(x, "swish")
+    x = as_float_array(x, "swish: x", **_REAL)
     return _out(x * sigmoid(x))
 
 
 def swish_grad(x):
     """swish'(x) = sigma(x) + x sigma(x)(1 - sigma(x)) = sigma(x) (1 + x sigma(-x))."""
-    x = _as_float(x, "swish_grad")
+    x = as_float_array(x, "swish_grad: x", **_REAL)
     return _out(sigmoid(x) * (1.0 + x * sigmoid(-x)))
 
 
@@ -173,7 +171,7 @@ def swish_grad(x):
 # softmax
 
 def _softmax_input(x, axis, fname):
-    x = _as_float(x, fname)
+    x = as_float_array(x, f"{fname}: x", **_REAL)
     if x.ndim == 0:
         raise ValueError(f"{fname}: x must have at least one dimension (a vector of scores), "
                          f"got a scalar")
@@ -247,7 +245,8 @@ def get_activation(name):
         raise TypeError(f"get_activation: name must be a string, got {type(name).__name__}")
     key = name.strip().lower()
     if key not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; valid names: {', '.join(ACTIVATIONS)}")
+        raise ValueError(f"unknown activation {name!r} (the argument name); valid names: "
+                         f"{', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[key]
 
 
@@ -259,7 +258,7 @@ def maxout(z):
 
     ``maxout(z) = max_j z[..., j]``. ReLU is the special case k = 2 with one piece fixed at 0.
     """
-    z = _as_float(z, "maxout")
+    z = as_float_array(z, "maxout: z", **_REAL)
     if z.ndim == 0 or z.shape[-1] == 0:
         raise ValueError(f"maxout: z must have shape (..., k) with k >= 1 pieces, got {z.shape}")
     return _out(np.max(z, axis=-1))
@@ -271,8 +270,8 @@ def maxout_backward(dout, z):
     A max passes its gradient to the winner only, like a switch. Shapes: dout (...,), z (..., k)
     -> dz (..., k).
     """
-    z = _as_float(z, "maxout_backward")
-    dout = _as_float(dout, "maxout_backward")
+    z = as_float_array(z, "maxout_backward: z", **_REAL)
+    dout = as_float_array(dout, "maxout_backward: dout", **_REAL)
     if z.ndim == 0 or dout.shape != z.shape[:-1]:
         raise ValueError(f"maxout_backward: dout must have shape z.shape[:-1]; got dout "
                          f"{dout.shape} and z {z.shape}")

@@ -16,6 +16,7 @@ logits of 1e4 give finite values and no RuntimeWarning; probabilities are clippe
 [eps, 1 - eps] only where a log of them is taken.
 """
 import functools
+import inspect
 import math
 
 import numpy as np
@@ -43,10 +44,13 @@ def _pair(pred, target, pname="pred", tname="target"):
 def _quiet(loss_fn):
     """Compute without RuntimeWarnings; NaN/inf inputs give a NaN/inf loss (NaN in, NaN out),
     but a loss that overflows float64 from finite inputs is an OverflowError, never silent."""
+    signature = inspect.signature(loss_fn)
+
     @functools.wraps(loss_fn)
-    def wrapped(pred, target, *args, **kwargs):
+    def wrapped(*args, **kwargs):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            loss, grad = loss_fn(pred, target, *args, **kwargs)
+            loss, grad = loss_fn(*args, **kwargs)
+            pred, target = list(signature.bind(*args, **kwargs).arguments.values())[:2]
             finite_in = np.isfinite(np.asarray(pred, dtype=float)).all() and \
                 np.isfinite(np.asarray(target, dtype=float)).all()
         if finite_in and not (math.isfinite(loss) and np.isfinite(grad).all()):

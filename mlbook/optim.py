@@ -49,11 +49,6 @@ class DivergenceError(ValueError):
         self.name, self.step, self.epoch, self.quantity = name, step, epoch, quantity
 
 
-def _unit(value, name, *, closed_low=True):
-    """A number in [0, 1) (or (0, 1) with ``closed_low=False``): momentum, rho, betas, factors."""
-    return check_number(value, name, low=0, high=1, low_open=not closed_low, high_open=True)
-
-
 # --------------------------------------------------------------------------------------------
 # the optimizers
 
@@ -155,7 +150,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr, momentum=0.9, nesterov=False):
         super().__init__(lr)
-        self.momentum = _unit(momentum, "momentum")
+        self.momentum = check_number(momentum, "momentum", low=0, high=1, high_open=True)
         self.nesterov = check_flag(nesterov, "nesterov")
 
     def _init_state(self, st, p):
@@ -214,7 +209,7 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr, rho=0.9, eps=1e-8):
         super().__init__(lr)
-        self.rho = _unit(rho, "rho")
+        self.rho = check_number(rho, "rho", low=0, high=1, high_open=True)
         self.eps = check_positive(eps, "eps")
 
     def _init_state(self, st, p):
@@ -243,7 +238,7 @@ class Adadelta(Optimizer):
 
     def __init__(self, rho=0.95, eps=1e-6, lr=1.0):
         super().__init__(lr)
-        self.rho = _unit(rho, "rho")
+        self.rho = check_number(rho, "rho", low=0, high=1, high_open=True)
         self.eps = check_positive(eps, "eps")
 
     def _init_state(self, st, p):
@@ -278,8 +273,8 @@ class Adam(Optimizer):
 
     def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(lr)
-        self.beta1 = _unit(beta1, "beta1")
-        self.beta2 = _unit(beta2, "beta2")
+        self.beta1 = check_number(beta1, "beta1", low=0, high=1, high_open=True)
+        self.beta2 = check_number(beta2, "beta2", low=0, high=1, high_open=True)
         self.eps = check_positive(eps, "eps")
 
     def _init_state(self, st, p):
@@ -325,7 +320,8 @@ def make_optimizer(name, lr, **kwargs):
                              f"pass lr={lr!r}" + (f" or {sorted(kwargs)}" if kwargs else ""))
         return name
     if not isinstance(name, str) or name.lower() not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)} "
+        raise ValueError(f"unknown optimizer {name!r} (the argument name); choose one of "
+                         f"{', '.join(OPTIMIZERS)} "
                          f"or pass an Optimizer instance")
     return OPTIMIZERS[name.lower()](lr, **kwargs)
 
@@ -353,7 +349,7 @@ def momentum_update(w, dw, v, lr, momentum=0.9):
     """
     w, dw, v = _same_shape_arrays(w=w, dw=dw, v=v)
     lr = check_positive(lr, "lr")
-    momentum = _unit(momentum, "momentum")
+    momentum = check_number(momentum, "momentum", low=0, high=1, high_open=True)
     v_new = momentum * v - lr * dw
     return w + v_new, v_new
 
@@ -370,7 +366,8 @@ def adam_update(w, dw, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
     w, dw, m, v = _same_shape_arrays(w=w, dw=dw, m=m, v=v)
     t = check_int(t, "t (the step number, counted from 1)", minimum=1)
     lr = check_positive(lr, "lr")
-    beta1, beta2 = _unit(beta1, "beta1"), _unit(beta2, "beta2")
+    beta1 = check_number(beta1, "beta1", low=0, high=1, high_open=True)
+    beta2 = check_number(beta2, "beta2", low=0, high=1, high_open=True)
     eps = check_positive(eps, "eps")
     m_new = beta1 * m + (1 - beta1) * dw
     v_new = beta2 * v + (1 - beta2) * dw * dw
@@ -387,7 +384,8 @@ class StepDecay:
 
     def __init__(self, lr0, factor=0.5, every=10):
         self.lr0 = check_positive(lr0, "lr0")
-        self.factor = _unit(factor, "factor", closed_low=False)
+        self.factor = check_number(factor, "factor", low=0, high=1, low_open=True,
+                                   high_open=True)
         self.every = check_int(every, "every", minimum=1)
 
     def __call__(self, epoch, val_loss=None):
@@ -418,7 +416,8 @@ class HalveOnPlateau:
 
     def __init__(self, lr0=0.1, factor=0.5, patience=1, min_delta=0.0):
         self.lr0 = check_positive(lr0, "lr0")
-        self.factor = _unit(factor, "factor", closed_low=False)
+        self.factor = check_number(factor, "factor", low=0, high=1, low_open=True,
+                                   high_open=True)
         self.patience = check_int(patience, "patience", minimum=1)
         self.min_delta = check_number(min_delta, "min_delta", low=0)
         self.lr = self.lr0

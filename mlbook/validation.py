@@ -153,8 +153,9 @@ def as_float_array(x, name, *, ndim=None, shape=None, allow_empty=False, finite=
         raise TypeError(f"{name} must be {want}, got a string {x!r:.40}")
     try:
         arr = np.asarray(x)
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"{name} must be {want} ({exc})") from None
+    except (ValueError, TypeError):
+        raise TypeError(f"{name} must be {want}, got a ragged or non-numeric "
+                        f"{type(x).__name__}") from None
     if arr.dtype.kind == "c":
         raise TypeError(f"{name} must be {want}, got complex dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":
@@ -170,8 +171,8 @@ def as_float_array(x, name, *, ndim=None, shape=None, allow_empty=False, finite=
             raise ValueError(f"{name} must be a {want}-D array, got shape {arr.shape}")
     if shape is not None:
         if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
-            want = "(" + ", ".join(("N" if i == 0 else "any") if s is None else str(s)
-                                   for i, s in enumerate(shape)) + ("," if len(shape) == 1 else "") + ")"
+            dims = [("N" if i == 0 else "any") if s is None else str(s) for i, s in enumerate(shape)]
+            want = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
             raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")

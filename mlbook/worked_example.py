@@ -280,7 +280,8 @@ def train(steps=10_000, lr=0.5, *, params=None, biases=False, sequential=False,
     their gradients out (1 - out) become 0 and the error plateaus (notebook 02 shows this).
     Only if a parameter itself overflows float64 (possible with extreme ``inputs``, e.g. 1e300)
     does ``train`` stop, with ``mlbook.optim.DivergenceError`` (a ValueError) whose ``.step``
-    and ``.name`` say where ("training diverged at step k: w1 became -inf ..."). No RuntimeWarning is ever emitted (plain Python floats, stable sigmoid).
+    and ``.name`` say where ("training diverged at step k: w1 became -inf ..."). No
+    RuntimeWarning is ever emitted (plain Python floats, stable sigmoid).
 
     The loop below is :func:`update` written out on local float variables (no dicts in the
     loop), so 10,000 steps take a few milliseconds; the tests check it against ``update``.

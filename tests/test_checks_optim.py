@@ -79,7 +79,8 @@ def adam_t_minus_one(w, dw, m, v, t, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * dw            # bias correction with t - 1 instead of t
     v = beta2 * v + (1 - beta2) * dw ** 2       # (mlbook's adam_update refuses t = 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return w - lr * (m / (1 - beta1 ** (t - 1))) / (np.sqrt(v / (1 - beta2 ** (t - 1))) + eps), m, v
+        m_hat, v_hat = m / (1 - beta1 ** (t - 1)), v / (1 - beta2 ** (t - 1))
+        return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
 def adam_swapped_betas(w, dw, m, v, t, lr, beta1, beta2, eps):

@@ -87,7 +87,8 @@ TOY_DATASETS = {"spirals": spirals, "xor": xor, "circles": circles, "moons": moo
 def make_toy(name, n=300, noise=None, seed=0):
     """A toy dataset by name with about ``n`` points (spirals: 3 classes of n // 3)."""
     if not isinstance(name, str) or name not in TOY_DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(TOY_DATASETS)}")
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(TOY_DATASETS)} "
+                         f"(the argument name)")
     n = check_int(n, "n", minimum=2)
     kw = {} if noise is None else {"noise": noise}
     if name == "spirals":

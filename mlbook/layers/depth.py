@@ -24,7 +24,13 @@ def deep_mlp_gradient_norms(activation, *, depth=10, width=64, batch=128, init="
     The same ``rng`` seed gives the same x, W and g for every activation, so curves compare.
     Returns a float array of shape (depth,), entry l-1 for layer l (layer 1 = next to input).
     """
-    f, f_grad = get_activation(activation) if isinstance(activation, str) else activation
+    if isinstance(activation, str):
+        f, f_grad = get_activation(activation)
+    elif isinstance(activation, tuple) and len(activation) == 2 and all(map(callable, activation)):
+        f, f_grad = activation
+    else:
+        raise TypeError(f"deep_mlp_gradient_norms: activation must be a name such as 'tanh' or a "
+                        f"pair (f, f_grad) of functions, got {activation!r:.60}")
     depth = check_int(depth, "deep_mlp_gradient_norms: depth", minimum=1)
     width = check_int(width, "deep_mlp_gradient_norms: width", minimum=1)
     batch = check_int(batch, "deep_mlp_gradient_norms: batch", minimum=1)

@@ -1,6 +1,7 @@
 """The maxout layer: each unit is the max of ``pieces`` affine functions of the input.
 
-    forward:   z = einsum('nd,dok->nok', x, W) + b      x (N, n_in), W (n_in, n_out, k), b (n_out, k)
+    forward:   z = einsum('nd,dok->nok', x, W) + b      x (N, n_in), W (n_in, n_out, k),
+                                                         b (n_out, k)
                y = max_k z                               (N, n_out)
     backward:  dz = dy routed to the winning piece       (maxout_backward)
                dW = einsum('nd,nok->dok', x, dz),  db = sum_n dz,  dx = einsum('nok,dok->nd', dz, W)
