@@ -190,7 +190,8 @@ def _shifted(x, axis):
     """x - max(x) along axis (every shifted score <= 0, so exp never overflows)."""
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)      # a row of only -inf stays -inf (and fails below)
-    return x - m
+    with np.errstate(over="ignore"):          # a gap wider than float64 gives -inf: e^-inf = 0,
+        return x - m                          # the right limit (probability 0), not an error
 
 
 def softmax(x, axis=-1):
