@@ -6,7 +6,9 @@ Every optimizer is a small class with one method::
     opt.step(params, grads)     # params, grads: dicts {name: float ndarray}, same keys and shapes
 
 ``step`` updates the arrays of ``params`` **in place** (``p -= ...``), so a layer's parameters
-change without being rebound. State (velocities, running averages, step counts) is kept per
+change without being rebound. A step is all or nothing: a gradient holding inf/NaN is refused
+before anything changes, and an update that would make a parameter inf/NaN is undone (every
+parameter and the optimizer's state as before) — both raise :class:`DivergenceError`. State (velocities, running averages, step counts) is kept per
 parameter array, under its name in ``params``: use one optimizer for one ``params`` dict.
 
 Notation (the docstrings and the notebook use it): ``theta`` a parameter array, ``g`` its
