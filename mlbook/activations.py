@@ -22,41 +22,28 @@ Also here:
 
 * ``softmax(x, axis=-1)`` and ``log_softmax(x, axis=-1)``, stable for any finite input;
 * ``ACTIVATIONS`` — ``{'sigmoid': (sigmoid, sigmoid_grad), ...}`` and ``get_activation(name)``;
-* ``maxout`` / ``maxout_backward`` and a tiny ``Maxout`` layer: the gradient of a max goes to
-  the piece that won;
-* ``deep_mlp_gradient_norms`` — a plain deep MLP at initialisation, gradient norm per layer
-  (the vanishing-gradient experiment of notebook 05).
+* ``maxout`` / ``maxout_backward``: the gradient of a max goes to the piece that won (the
+  ``Maxout`` layer built on them lives in :mod:`mlbook.layers.maxout`; the vanishing-gradient
+  experiment ``deep_mlp_gradient_norms`` in :mod:`mlbook.layers.depth` — both stay importable
+  from here, where notebook 05 finds them).
 """
-import numbers
-
 import numpy as np
+
+from .validation import as_float_array, check_int, check_number, check_positive
 
 __all__ = [
     "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad",
     "leaky_relu", "leaky_relu_grad", "elu", "elu_grad", "softplus", "softplus_grad",
     "swish", "swish_grad", "softmax", "log_softmax",
     "ACTIVATIONS", "ALPHA_DEFAULTS", "get_activation",
-    "maxout", "maxout_backward", "Maxout", "deep_mlp_gradient_norms",
+    "maxout", "maxout_backward",
 ]
 
 
 # --------------------------------------------------------------------------------------------
 # input handling
 
-def _as_float(x, fname="activation"):
-    """``x`` as a float array (ints and bools promoted); TypeError for anything non-numeric."""
-    if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
-        return x.astype(float, copy=False)
-    try:
-        arr = np.asarray(x)
-    except Exception:  # noqa: BLE001 — ragged lists and the like
-        arr = None
-    if arr is None or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) \
-            or np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{fname}: x must be a real number or an array of real numbers, "
-                        f"got {type(x).__name__}"
-                        + (f" of dtype {arr.dtype}" if arr is not None else ""))
-    return arr.astype(float)
+_REAL = {"allow_empty": True, "dtype": np.float64}   # how as_float_array reads every x here
 
 
 def _out(arr):
@@ -64,15 +51,10 @@ def _out(arr):
     return arr if arr.ndim else float(arr)
 
 
-def _check_alpha(alpha, fname, *, allow_zero):
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"{fname}: alpha must be a real number, got {type(alpha).__name__}")
-    alpha = float(alpha)
-    ok = np.isfinite(alpha) and (alpha >= 0 if allow_zero else alpha > 0)
-    if not ok:
-        need = "a finite number >= 0" if allow_zero else "a positive finite number"
-        raise ValueError(f"{fname}: alpha must be {need}, got {alpha!r}")
-    return alpha
+def _keep_nan(x, y):
+    """``y`` with NaN wherever ``x`` is NaN (a comparison such as ``x > 0`` would turn it into a
+    plain branch value: NaN in must give NaN out)."""
+    return np.where(np.isnan(x), np.nan, y)
 
 
 # --------------------------------------------------------------------------------------------
@@ -80,7 +62,7 @@ def _check_alpha(alpha, fname, *, allow_zero):
 
 def sigmoid(x):
     """sigma(x) = 1 / (1 + e^-x), in (0, 1); computed without overflow for any x."""
-    x = _as_float(x, "sigmoid")
+    x = as_float_array(x, "sigmoid: x", **_REAL)
     e = np.exp(-np.abs(x))          # in (0, 1]: never overflows
     out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     return _out(out)
@@ -92,7 +74,7 @@ def sigmoid_grad(x):
     Computed as e^-|x| / (1 + e^-|x|)^2 — the same number, but it keeps full relative
     precision for large |x| where 1 - sigma(x) would round to 0.
     """
-    x = _as_float(x, "sigmoid_grad")
+    x = as_float_array(x, "sigmoid_grad: x", **_REAL)
     e = np.exp(-np.abs(x))
     return _out(e / (1.0 + e) ** 2)
 
@@ -102,7 +84,7 @@ def sigmoid_grad(x):
 
 def tanh(x):
     """tanh(x) = (e^x - e^-x) / (e^x + e^-x) = 2 sigma(2x) - 1, in (-1, 1); zero-centred."""
-    return _out(np.tanh(_as_float(x, "tanh")))
+    return _out(np.tanh(as_float_array(x, "tanh: x", **_REAL)))
 
 
 def tanh_grad(x):
@@ -110,7 +92,7 @@ def tanh_grad(x):
 
     Computed as 4 e^-2|x| / (1 + e^-2|x|)^2 (= sech^2 x), exact in relative terms for large |x|.
     """
-    x = _as_float(x, "tanh_grad")
+    x = as_float_array(x, "tanh_grad: x", **_REAL)
     e = np.exp(-np.abs(x)) ** 2          # e^-2|x| (written so that 2|x| cannot overflow)
     return _out(4.0 * e / (1.0 + e) ** 2)
 
@@ -120,41 +102,41 @@ def tanh_grad(x):
 
 def relu(x):
     """relu(x) = max(0, x)."""
-    x = _as_float(x, "relu")
-    return _out(np.where(x > 0, x, 0.0))
+    x = as_float_array(x, "relu: x", **_REAL)
+    return _out(np.where(x <= 0, 0.0, x))                  # NaN stays NaN
 
 
 def relu_grad(x):
     """relu'(x) = 1 if x > 0 else 0 (so relu_grad(0) = 0, the convention at the kink)."""
-    x = _as_float(x, "relu_grad")
-    return _out(np.where(x > 0, 1.0, 0.0))
+    x = as_float_array(x, "relu_grad: x", **_REAL)
+    return _out(_keep_nan(x, np.where(x > 0, 1.0, 0.0)))
 
 
 def leaky_relu(x, alpha=0.01):
     """leaky_relu(x) = x if x > 0 else alpha x, with a small slope alpha >= 0 (0 gives ReLU)."""
-    alpha = _check_alpha(alpha, "leaky_relu", allow_zero=True)
-    x = _as_float(x, "leaky_relu")
+    alpha = check_number(alpha, "leaky_relu: alpha", low=0)
+    x = as_float_array(x, "leaky_relu: x", **_REAL)
     return _out(np.where(x > 0, x, alpha * x))
 
 
 def leaky_relu_grad(x, alpha=0.01):
     """leaky_relu'(x) = 1 if x > 0 else alpha (alpha at the kink x = 0)."""
-    alpha = _check_alpha(alpha, "leaky_relu_grad", allow_zero=True)
-    x = _as_float(x, "leaky_relu_grad")
-    return _out(np.where(x > 0, 1.0, alpha))
+    alpha = check_number(alpha, "leaky_relu_grad: alpha", low=0)
+    x = as_float_array(x, "leaky_relu_grad: x", **_REAL)
+    return _out(_keep_nan(x, np.where(x > 0, 1.0, alpha)))
 
 
 def elu(x, alpha=1.0):
     """elu(x) = x if x > 0 else alpha (e^x - 1); alpha > 0, saturates at -alpha for x -> -inf."""
-    alpha = _check_alpha(alpha, "elu", allow_zero=False)
-    x = _as_float(x, "elu")
+    alpha = check_positive(alpha, "elu: alpha")
+    x = as_float_array(x, "elu: x", **_REAL)
     return _out(np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0))))
 
 
 def elu_grad(x, alpha=1.0):
     """elu'(x) = 1 if x > 0 else alpha e^x  (= elu(x) + alpha); alpha at the kink x = 0."""
-    alpha = _check_alpha(alpha, "elu_grad", allow_zero=False)
-    x = _as_float(x, "elu_grad")
+    alpha = check_positive(alpha, "elu_grad: alpha")
+    x = as_float_array(x, "elu_grad: x", **_REAL)
     return _out(np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))))
 
 
@@ -163,25 +145,25 @@ def elu_grad(x, alpha=1.0):
 
 def softplus(x):
     """softplus(x) = log(1 + e^x), a smooth ReLU; computed as max(x, 0) + log1p(e^-|x|)."""
-    x = _as_float(x, "softplus")
+    x = as_float_array(x, "softplus: x", **_REAL)
     return _out(np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))))
 
 
 def softplus_grad(x):
     """softplus'(x) = e^x / (1 + e^x) = sigma(x)."""
-    _as_float(x, "softplus_grad")
+    as_float_array(x, "softplus_grad: x", **_REAL)
     return sigmoid(x)
 
 
 def swish(x):
     """swish(x) = x sigma(x) (also called SiLU); smooth, non-monotonic, unbounded above."""
-    x = _as_float(x, "swish")
+    x = as_float_array(x, "swish: x", **_REAL)
     return _out(x * sigmoid(x))
 
 
 def swish_grad(x):
     """swish'(x) = sigma(x) + x sigma(x)(1 - sigma(x)) = sigma(x) (1 + x sigma(-x))."""
-    x = _as_float(x, "swish_grad")
+    x = as_float_array(x, "swish_grad: x", **_REAL)
     return _out(sigmoid(x) * (1.0 + x * sigmoid(-x)))
 
 
@@ -189,12 +171,11 @@ def swish_grad(x):
 # softmax
 
 def _softmax_input(x, axis, fname):
-    x = _as_float(x, fname)
+    x = as_float_array(x, f"{fname}: x", **_REAL)
     if x.ndim == 0:
         raise ValueError(f"{fname}: x must have at least one dimension (a vector of scores), "
                          f"got a scalar")
-    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-        raise TypeError(f"{fname}: axis must be an int, got {type(axis).__name__}")
+    axis = check_int(axis, f"{fname}: axis")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"{fname}: axis {axis} is out of range for x with {x.ndim} dimension(s)")
     if x.shape[axis] == 0:
@@ -202,14 +183,15 @@ def _softmax_input(x, axis, fname):
     if np.isnan(x).any() or np.isposinf(x).any():
         raise ValueError(f"{fname}: x must not contain NaN or +inf (-inf is allowed: a masked "
                          f"score that gets probability 0)")
-    return x, int(axis)
+    return x, axis
 
 
 def _shifted(x, axis):
     """x - max(x) along axis (every shifted score <= 0, so exp never overflows)."""
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)      # a row of only -inf stays -inf (and fails below)
-    return x - m
+    with np.errstate(over="ignore"):          # a gap wider than float64 gives -inf: e^-inf = 0,
+        return x - m                          # the right limit (probability 0), not an error
 
 
 def softmax(x, axis=-1):
@@ -264,7 +246,8 @@ def get_activation(name):
         raise TypeError(f"get_activation: name must be a string, got {type(name).__name__}")
     key = name.strip().lower()
     if key not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; valid names: {', '.join(ACTIVATIONS)}")
+        raise ValueError(f"unknown activation {name!r} (the argument name); valid names: "
+                         f"{', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[key]
 
 
@@ -276,7 +259,7 @@ def maxout(z):
 
     ``maxout(z) = max_j z[..., j]``. ReLU is the special case k = 2 with one piece fixed at 0.
     """
-    z = _as_float(z, "maxout")
+    z = as_float_array(z, "maxout: z", **_REAL)
     if z.ndim == 0 or z.shape[-1] == 0:
         raise ValueError(f"maxout: z must have shape (..., k) with k >= 1 pieces, got {z.shape}")
     return _out(np.max(z, axis=-1))
@@ -288,8 +271,8 @@ def maxout_backward(dout, z):
     A max passes its gradient to the winner only, like a switch. Shapes: dout (...,), z (..., k)
     -> dz (..., k).
     """
-    z = _as_float(z, "maxout_backward")
-    dout = _as_float(dout, "maxout_backward")
+    z = as_float_array(z, "maxout_backward: z", **_REAL)
+    dout = as_float_array(dout, "maxout_backward: dout", **_REAL)
     if z.ndim == 0 or dout.shape != z.shape[:-1]:
         raise ValueError(f"maxout_backward: dout must have shape z.shape[:-1]; got dout "
                          f"{dout.shape} and z {z.shape}")
@@ -299,85 +282,13 @@ def maxout_backward(dout, z):
     return dz
 
 
-class Maxout:
-    """A maxout layer: ``n_out`` units, each the max of ``pieces`` affine functions of x.
-
-    ``z = einsum('nd,dok->nok', x, W) + b``, ``y = max_k z`` — shapes x (N, n_in),
-    W (n_in, n_out, pieces), b (n_out, pieces), y (N, n_out). ``forward(x)`` / ``backward(dy)``
-    with ``.params`` and ``.grads`` keyed 'W' and 'b', like mlbook's layers.
-    """
-
-    def __init__(self, n_in, n_out, pieces=2, *, rng=None):
-        for arg, v in (("n_in", n_in), ("n_out", n_out), ("pieces", pieces)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"Maxout: {arg} must be a positive integer, got {v!r}")
-        rng = np.random.default_rng(rng)
-        self.params = {"W": rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_in, n_out, pieces)),
-                       "b": np.zeros((n_out, pieces))}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._x = self._z = None
-
-    def forward(self, x, training=True):
-        x = _as_float(x, "Maxout.forward")
-        n_in = self.params["W"].shape[0]
-        if x.ndim != 2 or x.shape[1] != n_in:
-            raise ValueError(f"Maxout.forward: x must have shape (N, {n_in}), got {x.shape}")
-        self._x = x
-        self._z = np.einsum("nd,dok->nok", x, self.params["W"]) + self.params["b"]
-        return np.max(self._z, axis=-1)
-
-    def backward(self, dy):
-        if self._z is None:
-            raise RuntimeError("Maxout.backward called before forward")
-        dz = maxout_backward(dy, self._z)                      # (N, n_out, k), routed to winners
-        self.grads["W"] = np.einsum("nd,nok->dok", self._x, dz)
-        self.grads["b"] = dz.sum(axis=0)
-        return np.einsum("nok,dok->nd", dz, self.params["W"])
-
-
-# --------------------------------------------------------------------------------------------
-# vanishing gradients through depth
-
-def deep_mlp_gradient_norms(activation, *, depth=10, width=64, batch=128, init="lecun",
-                            rng=None):
-    """Gradient norm ||dL/dW_l|| for every layer l = 1..depth of a plain MLP at initialisation.
-
-    The network: ``h_0 = x`` (batch, width) ~ N(0, 1); for l = 1..depth
-    ``a_l = h_{l-1} W_l``, ``h_l = f(a_l)`` with W_l ~ N(0, s^2), s^2 = 1/width ('lecun'),
-    2/width ('he'), or ``init`` itself as the standard deviation s if it is a number; no biases. The loss is L = sum(h_depth * g) / batch for a fixed random
-    upstream gradient g ~ N(0, 1), so dL/dh_depth = g / batch. Backward:
-    ``da_l = dh_l * f'(a_l)``, ``dW_l = h_{l-1}^T da_l``, ``dh_{l-1} = da_l W_l^T``.
-
-    The same ``rng`` seed gives the same x, W and g for every activation, so curves compare.
-    Returns a float array of shape (depth,), entry l-1 for layer l (layer 1 = next to input).
-    """
-    f, f_grad = get_activation(activation) if isinstance(activation, str) else activation
-    for arg, v in (("depth", depth), ("width", width), ("batch", batch)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"deep_mlp_gradient_norms: {arg} must be a positive integer, "
-                             f"got {v!r}")
-    scales = {"lecun": 1.0, "he": 2.0}
-    if isinstance(init, str) and init in scales:
-        std = np.sqrt(scales[init] / width)
-    elif isinstance(init, numbers.Real) and not isinstance(init, bool) \
-            and np.isfinite(init) and init > 0:
-        std = float(init)
-    else:
-        raise ValueError(f"deep_mlp_gradient_norms: init must be 'lecun', 'he' or a positive "
-                         f"finite standard deviation, got {init!r}")
-    rng = np.random.default_rng(rng)
-    x = rng.standard_normal((batch, width))
-    Ws = [rng.normal(0.0, std, (width, width)) for _ in range(depth)]
-    g = rng.standard_normal((batch, width))
-
-    hs, As = [x], []
-    for W in Ws:
-        As.append(hs[-1] @ W)
-        hs.append(np.asarray(f(As[-1])))
-    dh = g / batch
-    norms = np.zeros(depth)
-    for l in range(depth - 1, -1, -1):
-        da = dh * f_grad(As[l])
-        norms[l] = np.linalg.norm(hs[l].T @ da)
-        dh = da @ Ws[l].T
-    return norms
+def __getattr__(name):
+    """``Maxout`` and ``deep_mlp_gradient_norms`` moved beside the layers; notebook 05 imports
+    them from here (lazily: mlbook.layers itself imports this module)."""
+    if name == "Maxout":
+        from .layers.maxout import Maxout
+        return Maxout
+    if name == "deep_mlp_gradient_norms":
+        from .layers.depth import deep_mlp_gradient_norms
+        return deep_mlp_gradient_norms
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,7 +35,8 @@ root's graph) before ``root.backward()``; a freshly built graph starts at zero.
 The graph walk is iterative (an explicit stack, no recursion), so graphs of any depth work.
 """
 import math
-import numbers
+
+from .validation import check_number
 
 __all__ = ["Value", "LOCAL_DERIVATIVES", "topological_order", "forward_mode_gradient",
            "reverse_mode_gradient", "worked_example_graph"]
@@ -59,8 +60,13 @@ LOCAL_DERIVATIVES = {
 }
 
 
-def _is_number(x):
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+def _float_op(fn, *args):
+    """``fn(*args)`` on Python floats, an overflow giving inf — which Value() then refuses,
+    naming the operation (so no operation below needs its own overflow check)."""
+    try:
+        return fn(*args)
+    except OverflowError:
+        return math.inf
 
 
 class Value:
@@ -84,19 +90,13 @@ class Value:
     __array_ufunc__ = None   # numpy scalars on the left (np.float64(2) * v) defer to Value
 
     def __init__(self, data, children=(), local_grads=(), op="", label=""):
+        # every check lives here, once: the operations below read like their formulas
         if isinstance(data, Value):
             raise TypeError("Value(data): data is already a Value; use it directly")
-        if not _is_number(data):
-            raise TypeError(f"Value(data): data must be a real number (int or float), "
-                            f"got {type(data).__name__}: {data!r}"[:200])
-        data = float(data)
-        if not math.isfinite(data):
-            raise ValueError(f"Value(data): data must be a finite number, got {data}"
-                             + (f" (from the operation {op!r}: the result overflowed)" if op else ""))
-        if len(children) != len(local_grads):
-            raise ValueError("Value: need exactly one local derivative per child")
+        data = check_number(data, "Value(data): data" + (f" (the result of {op!r}, which "
+                                                          f"overflows float64)" if op else ""))
         local_grads = tuple(float(g) for g in local_grads)
-        if not all(math.isfinite(g) for g in local_grads):
+        if len(children) != len(local_grads) or not all(map(math.isfinite, local_grads)):
             raise ValueError(f"Value: the local derivative of {op!r} is not finite at this point "
                              f"(value {data:g}, local derivatives {local_grads})")
         self.data = data
@@ -110,46 +110,33 @@ class Value:
         name = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
 
-    # ---------------------------------------------------------------------------------------
-    # helpers
-
     @staticmethod
     def _lift(other):
-        """A plain number becomes a constant leaf (drawn with its value as its label)."""
+        """A plain number becomes a constant leaf, labelled with its value."""
         if isinstance(other, Value):
             return other
-        if _is_number(other):
-            return Value(other, label=f"{float(other):g}")
-        return None
+        leaf = Value(other)
+        leaf.label = f"{leaf.data:g}"
+        return leaf
 
     # ---------------------------------------------------------------------------------------
     # binary operations: forward value, and the local derivative of each input next to it
 
     def __add__(self, other):
         other = self._lift(other)
-        if other is None:
-            return NotImplemented
-        a, b = self.data, other.data
-        return Value(a + b, (self, other), (1.0, 1.0), "+")           # d/da = 1, d/db = 1
+        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")    # d/da = 1, d/db = 1
 
     def __sub__(self, other):
         other = self._lift(other)
-        if other is None:
-            return NotImplemented
-        a, b = self.data, other.data
-        return Value(a - b, (self, other), (1.0, -1.0), "-")          # d/da = 1, d/db = -1
+        return Value(self.data - other.data, (self, other), (1.0, -1.0), "-")   # 1, -1
 
     def __mul__(self, other):
         other = self._lift(other)
-        if other is None:
-            return NotImplemented
         a, b = self.data, other.data
         return Value(a * b, (self, other), (b, a), "*")               # d/da = b, d/db = a
 
     def __truediv__(self, other):
         other = self._lift(other)
-        if other is None:
-            return NotImplemented
         a, b = self.data, other.data
         if b == 0:
             raise ZeroDivisionError(f"Value division: the divisor is 0 (dividend {a:g})")
@@ -160,33 +147,22 @@ class Value:
         if isinstance(k, Value):
             raise TypeError("Value ** Value is not supported: the exponent must be a plain "
                             "number (for a Value exponent write (b * a.log()).exp())")
-        if not _is_number(k):
-            return NotImplemented
-        a, k = self.data, float(k)
+        a, k = self.data, check_number(k, "exponent")
         if a == 0 and k < 1 and k != 0:
             raise ValueError(f"Value ** {k:g}: the base is 0, where a^{k:g} or its derivative "
                              f"is infinite")
         if a < 0 and not k.is_integer():
             raise ValueError(f"Value ** {k:g}: the base {a:g} is negative and the exponent is "
                              f"not an integer (the result is not a real number)")
-        try:
-            out = a ** k
-            local = 0.0 if k == 0 else k * a ** (k - 1)                # d(a^k)/da = k a^(k-1)
-        except OverflowError:
-            raise ValueError(f"Value ** {k:g}: {a:g} ** {k:g} overflows float64") from None
-        return Value(out, (self,), (local,), f"**{k:g}")
+        local = 0.0 if k == 0 else k * _float_op(pow, a, k - 1)       # d(a^k)/da = k a^(k-1)
+        return Value(_float_op(pow, a, k), (self,), (local,), f"**{k:g}")
 
     def __rpow__(self, c):
         """``c ** a`` for a constant base ``c > 0``; d(c^a)/da = c^a ln c."""
-        if not _is_number(c):
-            return NotImplemented
-        c = float(c)
+        c = check_number(c, "base")
         if c <= 0:
             raise ValueError(f"{c:g} ** Value: the base must be positive, got {c:g}")
-        try:
-            out = c ** self.data
-        except OverflowError:
-            raise ValueError(f"{c:g} ** {self.data:g} overflows float64") from None
+        out = _float_op(pow, c, self.data)
         return Value(out, (self,), (out * math.log(c),), f"{c:g}**")   # d/da = c^a ln c
 
     # reflected operations: the plain number is on the left
@@ -197,12 +173,10 @@ class Value:
         return self * other
 
     def __rsub__(self, other):                 # other - self
-        other = self._lift(other)
-        return NotImplemented if other is None else other - self
+        return self._lift(other) - self
 
     def __rtruediv__(self, other):             # other / self
-        other = self._lift(other)
-        return NotImplemented if other is None else other / self
+        return self._lift(other) / self
 
     # ---------------------------------------------------------------------------------------
     # one-input operations
@@ -211,10 +185,7 @@ class Value:
         return Value(-self.data, (self,), (-1.0,), "neg")             # d(-a)/da = -1
 
     def exp(self):
-        a = self.data
-        if a > 709.78:
-            raise ValueError(f"exp({a:g}) overflows float64 (the largest argument is about 709.78)")
-        e = math.exp(a)
+        e = _float_op(math.exp, self.data)
         return Value(e, (self,), (e,), "exp")                          # d(e^a)/da = e^a
 
     def log(self):
@@ -229,11 +200,8 @@ class Value:
 
     def sigmoid(self):
         a = self.data
-        if a >= 0:                                 # two forms, so exp never overflows
-            s = 1.0 / (1.0 + math.exp(-a))
-        else:
-            e = math.exp(a)
-            s = e / (1.0 + e)
+        e = math.exp(-abs(a))                      # e^-|a| never overflows
+        s = 1.0 / (1.0 + e) if a >= 0 else e / (1.0 + e)
         return Value(s, (self,), (s * (1.0 - s),), "σ")                # dσ/da = σ (1 - σ)
 
     def relu(self):
@@ -243,8 +211,6 @@ class Value:
     def maximum(self, other):
         """max(self, other): routes the gradient to the larger input (ties go to self)."""
         other = self._lift(other)
-        if other is None:
-            raise TypeError(f"maximum: other must be a Value or a number, got {type(other).__name__}")
         a, b = self.data, other.data
         return Value(max(a, b), (self, other), (1.0, 0.0) if a >= b else (0.0, 1.0), "max")
 
@@ -265,11 +231,10 @@ class Value:
         has already sent its contribution, so its gradient is complete and can be passed on.
         Gradients *accumulate* (``+=``): call :meth:`zero_grad` first to start from zero.
         """
-        if not _is_number(grad) or not math.isfinite(grad):
-            raise TypeError(f"backward(grad): grad must be a finite number, got {grad!r}")
+        grad = check_number(grad, "backward(grad): grad")
         order = topological_order(self)
         upstream = {node: 0.0 for node in order}       # this pass's dSelf/dnode
-        upstream[self] = float(grad)                  # dSelf/dSelf = 1
+        upstream[self] = grad                         # dSelf/dSelf = 1
         for node in reversed(order):                  # self first, leaves last
             for child, local in zip(node.children, node.local_grads):
                 upstream[child] += local * upstream[node]   # the chain rule, one edge

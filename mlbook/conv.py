@@ -19,10 +19,10 @@ Sizes, for an n-pixel side, kernel k, stride s and zero padding p on each side:
 Everything here is one channel and 2-D ``(H, W)``; batches of multi-channel images are the job
 of :class:`mlbook.layers.Conv2D`.
 """
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from .validation import as_float_array, check_int
 
 __all__ = [
     "conv2d", "convolve2d", "conv2d_naive", "conv2d_backward", "output_size",
@@ -89,30 +89,12 @@ its own ``__doc__``)."""
 # ------------------------------------------------------------------------------------------
 # argument checking
 
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
-def _as_2d(array, name):
-    if isinstance(array, np.ndarray):
-        arr = array
-    else:
-        try:
-            arr = np.asarray(array)
-        except Exception as exc:  # ragged lists etc.
-            raise TypeError(f"{name} must be a 2-D array of numbers: {exc}") from None
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating)
-                                 or np.issubdtype(arr.dtype, np.integer)):
-        raise TypeError(f"{name} must be a 2-D array of numbers, got dtype {arr.dtype}")
+def _plane(array, name):
+    """One channel of one image (H, W) as a float array; a batch or channels points to Conv2D."""
+    arr = as_float_array(array, name)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be 2-D (H, W) — one channel, one image — got shape "
                          f"{arr.shape}; for batches or channels use mlbook.layers.Conv2D")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     return arr
 
 
@@ -134,10 +116,10 @@ def output_size(n, kernel, stride=1, padding=0):
     >>> output_size(227, 11, stride=4)     # AlexNet's first layer
     55
     """
-    n = _check_int(n, "n", 1)
-    kernel = _check_int(kernel, "kernel", 1)
-    stride = _check_int(stride, "stride", 1)
-    padding = _check_int(padding, "padding", 0)
+    n = check_int(n, "n", minimum=1)
+    kernel = check_int(kernel, "kernel", minimum=1)
+    stride = check_int(stride, "stride", minimum=1)
+    padding = check_int(padding, "padding", minimum=0)
     if kernel > n + 2 * padding:
         raise ValueError(f"kernel {kernel} is larger than the padded input "
                          f"n + 2*padding = {n} + 2*{padding} = {n + 2 * padding}")
@@ -171,10 +153,10 @@ def conv2d(image, kernel, *, stride=1, padding=0):
     The result is floating point (the input's float dtype, float64 for integer input).
     Vectorized: a strided window view and one tensordot, no Python loop.
     """
-    image = _as_2d(image, "image")
-    kernel = _as_2d(kernel, "kernel")
-    stride = _check_int(stride, "stride", 1)
-    padding = _check_int(padding, "padding", 0)
+    image = _plane(image, "image")
+    kernel = _plane(kernel, "kernel")
+    stride = check_int(stride, "stride", minimum=1)
+    padding = check_int(padding, "padding", minimum=0)
     image, kernel = _float(image, kernel), _float(kernel, image)
     kh, kw = kernel.shape
     _, win = _windows(image, kh, kw, stride, padding)
@@ -188,7 +170,7 @@ def convolve2d(image, kernel, *, stride=1, padding=0):
     :func:`conv2d`. For a symmetric kernel (box blur) the two agree; for Prewitt they differ
     by a sign.
     """
-    kernel = _as_2d(kernel, "kernel")
+    kernel = _plane(kernel, "kernel")
     return conv2d(image, kernel[::-1, ::-1], stride=stride, padding=padding)
 
 
@@ -198,10 +180,10 @@ def conv2d_naive(image, kernel, *, stride=1, padding=0):
     Slow (one small multiply-and-sum per output pixel) but obviously right: the reference
     the vectorized version is tested against.
     """
-    image = _float(_as_2d(image, "image"))
-    kernel = _float(_as_2d(kernel, "kernel"))
-    stride = _check_int(stride, "stride", 1)
-    padding = _check_int(padding, "padding", 0)
+    image = _float(_plane(image, "image"))
+    kernel = _float(_plane(kernel, "kernel"))
+    stride = check_int(stride, "stride", minimum=1)
+    padding = check_int(padding, "padding", minimum=0)
     kh, kw = kernel.shape
     xp, _ = _windows(image, kh, kw, stride, padding)
     OH = output_size(image.shape[0], kh, stride, padding)
@@ -235,11 +217,11 @@ def conv2d_backward(image, kernel, dout, *, stride=1, padding=0):
     * ``dL/dimage`` — a *full convolution* of the upstream gradient with the kernel:
       ``conv2d(pad(dout, k-1), kernel[::-1, ::-1])`` (dilated likewise), padding cropped.
     """
-    image = _float(_as_2d(image, "image"))
-    kernel = _float(_as_2d(kernel, "kernel"))
-    dout = _float(_as_2d(dout, "dout"))
-    stride = _check_int(stride, "stride", 1)
-    padding = _check_int(padding, "padding", 0)
+    image = _float(_plane(image, "image"))
+    kernel = _float(_plane(kernel, "kernel"))
+    dout = _float(_plane(dout, "dout"))
+    stride = check_int(stride, "stride", minimum=1)
+    padding = check_int(padding, "padding", minimum=0)
     kh, kw = kernel.shape
     H, W = image.shape
     OH, OW = output_size(H, kh, stride, padding), output_size(W, kw, stride, padding)
@@ -259,9 +241,9 @@ def conv2d_backward(image, kernel, dout, *, stride=1, padding=0):
 # pooling
 
 def _pool_windows(x, size, stride):
-    x = _float(_as_2d(x, "x"))
-    size = _check_int(size, "size", 1)
-    stride = _check_int(stride, "stride", 1)
+    x = _float(_plane(x, "x"))
+    size = check_int(size, "size", minimum=1)
+    stride = check_int(stride, "stride", minimum=1)
     if size > min(x.shape):
         raise ValueError(f"pooling window {size}x{size} is larger than the input of shape {x.shape}")
     return sliding_window_view(x, (size, size))[::stride, ::stride]

@@ -13,7 +13,11 @@ How to read ``rel_error(analytic, numeric)`` (float64, smooth functions):
     1e-7 .. 1e-4   suspicious: fine near a kink (ReLU at 0, max), otherwise look again
     > 1e-4   almost certainly a bug (a missing factor, a transposed matrix, a wrong sign)
 """
+import warnings
+
 import numpy as np
+
+from .validation import as_float_array, check_callable, check_positive
 
 __all__ = ["numerical_gradient", "rel_error"]
 
@@ -26,19 +30,28 @@ def numerical_gradient(f, x, eps=1e-6):
     f : callable
         ``f(x) -> float``. It is called with ``x`` itself, perturbed in place one entry at a
         time, so ``f`` may close over ``x`` (as layer parameters do); every entry is restored.
-    x : np.ndarray of a floating dtype, any shape
+    x : np.ndarray of a floating dtype, any shape. float64 is what the error estimate above
+        assumes: in float32 (7 significant digits) the rounding error of f is ~1e-7 |f|, so
+        the difference quotient is off by ~1e-7 |f| / eps — about 0.1 |f| at eps = 1e-6. A
+        UserWarning says so; pass a float64 copy (and an f that reads it) for a useful check.
     eps : float > 0
 
     Returns
     -------
     np.ndarray, same shape as ``x``: ``grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
     """
+    check_callable(f, "numerical_gradient: f")
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise TypeError(
             f"numerical_gradient: x must be a float numpy array (it is perturbed in place), "
             f"got {type(x).__name__}{'' if not isinstance(x, np.ndarray) else ' of dtype ' + str(x.dtype)}")
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"numerical_gradient: eps must be a positive finite number, got {eps!r}")
+    eps = check_positive(eps, "numerical_gradient: eps")
+    if x.dtype != np.float64:
+        warnings.warn(
+            f"numerical_gradient: x is {x.dtype}: its rounding error (~{np.finfo(x.dtype).eps:.0e} "
+            f"relative) divided by eps={eps:g} limits the gradient to a relative accuracy of "
+            f"about {np.finfo(x.dtype).eps / eps:.0e}; central differences are accurate in "
+            f"float64 — check a float64 copy of x", UserWarning, stacklevel=2)
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     for _ in it:
@@ -85,8 +98,8 @@ def rel_error(a, b):
 
     Scalars and array-likes are accepted; shapes must broadcast. Returns a Python float.
     """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
+    a = as_float_array(a, "rel_error: a", dtype=np.float64)
+    b = as_float_array(b, "rel_error: b", dtype=np.float64)
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:

@@ -15,7 +15,13 @@ Numerical stability: softmax and sigmoid are computed through log-sum-exp / |z| 
 logits of 1e4 give finite values and no RuntimeWarning; probabilities are clipped to
 [eps, 1 - eps] only where a log of them is taken.
 """
+import functools
+import inspect
+import math
+
 import numpy as np
+
+from .validation import as_float_array
 
 __all__ = [
     "mse", "l1", "softmax_cross_entropy", "binary_cross_entropy",
@@ -24,8 +30,9 @@ __all__ = [
 
 
 def _pair(pred, target, pname="pred", tname="target"):
-    pred = np.asarray(pred, dtype=float)
-    target = np.asarray(target, dtype=float)
+    """(prediction, target) as float64 arrays of one shape (N, ...); an empty batch is refused."""
+    pred = as_float_array(pred, pname, dtype=np.float64)
+    target = as_float_array(target, tname, dtype=np.float64, allow_empty=True)
     if pred.ndim == 0:
         raise ValueError(f"{pname} must be an array with a batch axis (N, ...), got a scalar")
     if pred.shape != target.shape:
@@ -34,6 +41,27 @@ def _pair(pred, target, pname="pred", tname="target"):
     return pred, target
 
 
+def _quiet(loss_fn):
+    """Compute without RuntimeWarnings; NaN/inf inputs give a NaN/inf loss (NaN in, NaN out),
+    but a loss that overflows float64 from finite inputs is an OverflowError, never silent."""
+    signature = inspect.signature(loss_fn)
+
+    @functools.wraps(loss_fn)
+    def wrapped(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            loss, grad = loss_fn(*args, **kwargs)
+            pred, target = list(signature.bind(*args, **kwargs).arguments.values())[:2]
+            finite_in = np.isfinite(np.asarray(pred, dtype=float)).all() and \
+                np.isfinite(np.asarray(target, dtype=float)).all()
+        if finite_in and not (math.isfinite(loss) and np.isfinite(grad).all()):
+            raise OverflowError(f"{loss_fn.__name__}: the loss or its gradient overflows float64 "
+                                f"for these (finite) inputs, whose largest magnitude is "
+                                f"{np.max(np.abs(np.asarray(pred, dtype=float))):.3g}")
+        return loss, grad
+    return wrapped
+
+
+@_quiet
 def mse(pred, target):
     """Mean over the batch of sum_k 1/2 (target - pred)^2.
 
@@ -45,6 +73,7 @@ def mse(pred, target):
     return 0.5 * float(np.sum(diff * diff)) / n, diff / n
 
 
+@_quiet
 def l1(pred, target):
     """Mean over the batch of sum_k |target - pred|; grad = sign(pred - target) / N (0 at a tie)."""
     pred, target = _pair(pred, target)
@@ -58,6 +87,7 @@ def _log_softmax(z):
     return z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
 
 
+@_quiet
 def softmax_cross_entropy(logits, labels):
     """Softmax then cross-entropy with integer labels, fused for stability.
 
@@ -65,15 +95,19 @@ def softmax_cross_entropy(logits, labels):
     loss = -1/N sum_n log softmax(z_n)[y_n], with log softmax(z) = z - max z - log sum exp(z - max z)
     grad = (softmax(z) - onehot(y)) / N, shape (N, C).
     """
-    z = np.asarray(logits, dtype=float)
-    if z.ndim != 2:
-        raise ValueError(f"logits must have shape (N, C), got shape {z.shape}")
+    z = as_float_array(logits, "logits", dtype=np.float64, allow_empty=True)
+    if z.ndim != 2 or z.size == 0:
+        raise ValueError(f"logits must have shape (N, C) with N, C >= 1, got shape {z.shape}")
+    as_float_array(labels, "labels", allow_empty=True)   # TypeError for text, complex, ragged
     y = np.asarray(labels)
+    if y.dtype.kind not in "iuf":
+        raise TypeError(f"labels must be integer class indices, got dtype {y.dtype}")
     if y.shape != (z.shape[0],):
         raise ValueError(f"labels must have shape ({z.shape[0]},) to match logits {z.shape}, "
                          f"got shape {y.shape}")
     if y.size and not np.issubdtype(y.dtype, np.integer):
-        if not (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))):
+        if not (np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y))
+                and np.all(y == np.round(y))):
             raise TypeError(f"labels must be integer class indices, got dtype {y.dtype}")
         y = y.astype(int)
     n, c = z.shape
@@ -87,6 +121,7 @@ def softmax_cross_entropy(logits, labels):
     return loss, grad / n
 
 
+@_quiet
 def binary_cross_entropy(prob, target, eps=1e-12):
     """Cross-entropy of probabilities ``prob`` (e.g. sigmoid outputs) against targets in [0, 1].
 
@@ -104,6 +139,7 @@ def binary_cross_entropy(prob, target, eps=1e-12):
     return loss, (pc - t) / (pc * (1.0 - pc)) / n
 
 
+@_quiet
 def binary_cross_entropy_with_logits(logits, target):
     """Binary cross-entropy with p = sigma(z), stable for any z:
 
@@ -118,6 +154,7 @@ def binary_cross_entropy_with_logits(logits, target):
     return loss, (sig - t) / n
 
 
+@_quiet
 def kl_divergence(pred, target, eps=1e-12):
     """KL(target || pred) = 1/N sum_n sum_k t log(t / p), for distributions over the last axis.
 

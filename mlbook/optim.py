@@ -6,7 +6,9 @@ Every optimizer is a small class with one method::
     opt.step(params, grads)     # params, grads: dicts {name: float ndarray}, same keys and shapes
 
 ``step`` updates the arrays of ``params`` **in place** (``p -= ...``), so a layer's parameters
-change without being rebound. State (velocities, running averages, step counts) is kept per
+change without being rebound. A step is all or nothing: a gradient holding inf/NaN is refused
+before anything changes, and an update that would make a parameter inf/NaN is undone (every
+parameter and the optimizer's state as before) — both raise :class:`DivergenceError`. State (velocities, running averages, step counts) is kept per
 parameter array, under its name in ``params``: use one optimizer for one ``params`` dict.
 
 Notation (the docstrings and the notebook use it): ``theta`` a parameter array, ``g`` its
@@ -22,9 +24,11 @@ updating in place; they are the references for the notebook's exercises, and the
 that the classes agree with them.
 """
 import math
-import numbers
 
 import numpy as np
+
+from .validation import (as_float_array, check_flag, check_int, check_number,
+                         check_param_dicts, check_positive)
 
 __all__ = [
     "Optimizer", "SGD", "Momentum", "Adagrad", "RMSProp", "Adadelta", "Adam",
@@ -34,60 +38,17 @@ __all__ = [
 
 
 class DivergenceError(ValueError):
-    """Raised by ``step`` when an update made a parameter inf or NaN (lr too large)."""
+    """Training diverged: a gradient, a parameter or the loss became inf or NaN (lr too large).
 
+    The exception carries what happened as data, so no caller parses its message:
+    ``name`` — what diverged (a parameter name, ``"loss"``), ``quantity`` — ``"gradient"``,
+    ``"parameter"`` or ``"loss"``, ``step`` — the update (1-based) at which it happened,
+    ``epoch`` — the epoch in :func:`mlbook.layers.fit` (else None).
+    """
 
-# --------------------------------------------------------------------------------------------
-# argument checks
-
-def _positive(value, name):
-    """A positive finite real number, or a ValueError/TypeError naming ``name``."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a positive finite number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return value
-
-
-def _unit(value, name, *, closed_low=True):
-    """A number in [0, 1) (or (0, 1) with ``closed_low=False``)."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a number in [0, 1), got {type(value).__name__} {value!r}")
-    value = float(value)
-    low_ok = value >= 0 if closed_low else value > 0
-    if not (math.isfinite(value) and low_ok and value < 1):
-        interval = "[0, 1)" if closed_low else "(0, 1)"
-        raise ValueError(f"{name} must be a number in {interval}, got {value}")
-    return value
-
-
-def _check_params_grads(params, grads):
-    """params and grads: dicts with the same keys; float arrays of equal shapes."""
-    if not hasattr(params, "keys"):
-        raise TypeError(f"params must be a dict {{name: array}}, got {type(params).__name__}")
-    if not hasattr(grads, "keys"):
-        raise TypeError(f"grads must be a dict {{name: array}}, got {type(grads).__name__}")
-    if params.keys() != grads.keys():
-        missing = sorted(set(params) - set(grads))
-        extra = sorted(set(grads) - set(params))
-        parts = []
-        if missing:
-            parts.append(f"missing {missing}")
-        if extra:
-            parts.append(f"unexpected {extra}")
-        raise ValueError(f"grads must have the same keys as params: {'; '.join(parts)}")
-    for k, p in params.items():
-        g = grads[k]
-        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-            raise TypeError(f"params[{k!r}] must be a float numpy array (it is updated in place), "
-                            f"got {type(p).__name__}"
-                            + (f" of dtype {p.dtype}" if isinstance(p, np.ndarray) else ""))
-        if not isinstance(g, np.ndarray):
-            raise TypeError(f"grads[{k!r}] must be a numpy array, got {type(g).__name__}")
-        if g.shape != p.shape:
-            raise ValueError(f"grads[{k!r}] has shape {g.shape} but params[{k!r}] has shape "
-                             f"{p.shape}; they must match")
+    def __init__(self, message, *, name=None, step=None, epoch=None, quantity=None):
+        super().__init__(message)
+        self.name, self.step, self.epoch, self.quantity = name, step, epoch, quantity
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,15 +67,26 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value):
-        self._lr = _positive(value, "lr")
+        self._lr = check_positive(value, "lr")
 
     def step(self, params, grads):
         """Update every ``params[name]`` in place from ``grads[name]``.
 
-        Raises ValueError/TypeError naming the argument when keys or shapes do not match, and
-        :class:`DivergenceError` when an update makes a parameter inf or NaN.
+        All or nothing: raises ValueError/TypeError naming the argument when keys or shapes do
+        not match, and :class:`DivergenceError` when a gradient is inf or NaN — both before any
+        parameter changes — or when the update would make a parameter inf or NaN, in which case
+        every parameter and the optimizer's state are put back as they were.
         """
-        _check_params_grads(params, grads)
+        check_param_dicts(params, grads)
+        for name, g in grads.items():
+            if not np.isfinite(g).all():
+                raise DivergenceError(
+                    f"{type(self).__name__}.step: grads[{name!r}] holds inf or NaN (the loss "
+                    f"diverged); refused before any parameter changed", name=name,
+                    quantity="gradient")
+        saved = ({k: p.copy() for k, p in params.items()},
+                 {k: {n: (v.copy() if isinstance(v, np.ndarray) else v) for n, v in st.items()}
+                  for k, st in self.state.items()})
         with np.errstate(over="ignore", invalid="ignore"):
             for name, p in params.items():
                 st = self.state.get(name)
@@ -122,10 +94,15 @@ class Optimizer:
                     st = self.state[name] = {"shape": p.shape}
                     self._init_state(st, p)
                 self._update(p, grads[name], st)
-                if not np.isfinite(p).all():
-                    raise DivergenceError(
-                        f"{type(self).__name__}.step made params[{name!r}] inf or NaN: the updates "
-                        f"diverged (lr={self.lr:g} is too large for this problem)")
+        bad = [name for name, p in params.items() if not np.isfinite(p).all()]
+        if bad:
+            for k, p in params.items():
+                p[...] = saved[0][k]
+            self.state = saved[1]
+            raise DivergenceError(
+                f"{type(self).__name__}.step would make params[{bad[0]!r}] inf or NaN: the "
+                f"updates diverged (lr={self.lr:g} is too large for this problem); no parameter "
+                f"was changed", name=bad[0], quantity="parameter")
 
     def _init_state(self, st, p):
         pass
@@ -175,10 +152,8 @@ class Momentum(Optimizer):
 
     def __init__(self, lr, momentum=0.9, nesterov=False):
         super().__init__(lr)
-        self.momentum = _unit(momentum, "momentum")
-        if not isinstance(nesterov, (bool, np.bool_)):
-            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
-        self.nesterov = bool(nesterov)
+        self.momentum = check_number(momentum, "momentum", low=0, high=1, high_open=True)
+        self.nesterov = check_flag(nesterov, "nesterov")
 
     def _init_state(self, st, p):
         st["v"] = np.zeros_like(p)
@@ -211,7 +186,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, lr, eps=1e-8):
         super().__init__(lr)
-        self.eps = _positive(eps, "eps")
+        self.eps = check_positive(eps, "eps")
 
     def _init_state(self, st, p):
         st["G"] = np.zeros_like(p)
@@ -236,8 +211,8 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr, rho=0.9, eps=1e-8):
         super().__init__(lr)
-        self.rho = _unit(rho, "rho")
-        self.eps = _positive(eps, "eps")
+        self.rho = check_number(rho, "rho", low=0, high=1, high_open=True)
+        self.eps = check_positive(eps, "eps")
 
     def _init_state(self, st, p):
         st["s"] = np.zeros_like(p)
@@ -265,8 +240,8 @@ class Adadelta(Optimizer):
 
     def __init__(self, rho=0.95, eps=1e-6, lr=1.0):
         super().__init__(lr)
-        self.rho = _unit(rho, "rho")
-        self.eps = _positive(eps, "eps")
+        self.rho = check_number(rho, "rho", low=0, high=1, high_open=True)
+        self.eps = check_positive(eps, "eps")
 
     def _init_state(self, st, p):
         st["Eg2"] = np.zeros_like(p)
@@ -300,9 +275,9 @@ class Adam(Optimizer):
 
     def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(lr)
-        self.beta1 = _unit(beta1, "beta1")
-        self.beta2 = _unit(beta2, "beta2")
-        self.eps = _positive(eps, "eps")
+        self.beta1 = check_number(beta1, "beta1", low=0, high=1, high_open=True)
+        self.beta2 = check_number(beta2, "beta2", low=0, high=1, high_open=True)
+        self.eps = check_positive(eps, "eps")
 
     def _init_state(self, st, p):
         st["t"] = 0
@@ -338,18 +313,33 @@ OPTIMIZERS = {
 def make_optimizer(name, lr, **kwargs):
     """An optimizer by name: ``make_optimizer("adam", 0.01)``. Names: see ``OPTIMIZERS``.
 
-    An :class:`Optimizer` instance passes through unchanged (``lr`` is then ignored).
+    An :class:`Optimizer` instance passes through unchanged (give it no ``lr`` then: its own
+    ``lr`` is the one used, and a second one is refused as a conflict).
     """
     if isinstance(name, Optimizer):
+        if lr is not None or kwargs:
+            raise ValueError(f"optimizer is an instance ({name!r}) with its own lr; do not also "
+                             f"pass lr={lr!r}" + (f" or {sorted(kwargs)}" if kwargs else ""))
         return name
     if not isinstance(name, str) or name.lower() not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)} "
+        raise ValueError(f"unknown optimizer {name!r} (the argument name); choose one of "
+                         f"{', '.join(OPTIMIZERS)} "
                          f"or pass an Optimizer instance")
     return OPTIMIZERS[name.lower()](lr, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
 # the update rules as pure functions (references for the exercises)
+
+def _same_shape_arrays(**arrays):
+    """The arrays (finite, real) of one update rule, all of the first one's shape."""
+    (first, a0), *rest = arrays.items()
+    a0 = as_float_array(a0, first, finite=True, allow_empty=True)
+    out = [a0]
+    for name, a in rest:
+        out.append(as_float_array(a, name, shape=a0.shape, finite=True, allow_empty=True))
+    return out
+
 
 def momentum_update(w, dw, v, lr, momentum=0.9):
     """One momentum step without touching the inputs.
@@ -359,6 +349,9 @@ def momentum_update(w, dw, v, lr, momentum=0.9):
 
     Returns ``(w_new, v_new)``, arrays of the shape of ``w``.
     """
+    w, dw, v = _same_shape_arrays(w=w, dw=dw, v=v)
+    lr = check_positive(lr, "lr")
+    momentum = check_number(momentum, "momentum", low=0, high=1, high_open=True)
     v_new = momentum * v - lr * dw
     return w + v_new, v_new
 
@@ -372,6 +365,12 @@ def adam_update(w, dw, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
 
     Returns ``(w_new, m_new, v_new)``.
     """
+    w, dw, m, v = _same_shape_arrays(w=w, dw=dw, m=m, v=v)
+    t = check_int(t, "t (the step number, counted from 1)", minimum=1)
+    lr = check_positive(lr, "lr")
+    beta1 = check_number(beta1, "beta1", low=0, high=1, high_open=True)
+    beta2 = check_number(beta2, "beta2", low=0, high=1, high_open=True)
+    eps = check_positive(eps, "eps")
     m_new = beta1 * m + (1 - beta1) * dw
     v_new = beta2 * v + (1 - beta2) * dw * dw
     m_hat = m_new / (1 - beta1 ** t)
@@ -386,25 +385,24 @@ class StepDecay:
     """lr(epoch) = lr0 * factor ** floor(epoch / every)   (epoch counts from 0)."""
 
     def __init__(self, lr0, factor=0.5, every=10):
-        self.lr0 = _positive(lr0, "lr0")
-        self.factor = _unit(factor, "factor", closed_low=False)
-        if not isinstance(every, numbers.Integral) or isinstance(every, bool) or every < 1:
-            raise ValueError(f"every must be a positive integer, got {every!r}")
-        self.every = int(every)
+        self.lr0 = check_positive(lr0, "lr0")
+        self.factor = check_number(factor, "factor", low=0, high=1, low_open=True,
+                                   high_open=True)
+        self.every = check_int(every, "every", minimum=1)
 
     def __call__(self, epoch, val_loss=None):
-        return self.lr0 * self.factor ** (int(epoch) // self.every)
+        return self.lr0 * self.factor ** (check_int(epoch, "epoch", minimum=0) // self.every)
 
 
 class ExponentialDecay:
     """lr(epoch) = lr0 * exp(-k * epoch)."""
 
     def __init__(self, lr0, k=0.05):
-        self.lr0 = _positive(lr0, "lr0")
-        self.k = _positive(k, "k")
+        self.lr0 = check_positive(lr0, "lr0")
+        self.k = check_positive(k, "k")
 
     def __call__(self, epoch, val_loss=None):
-        return self.lr0 * math.exp(-self.k * int(epoch))
+        return self.lr0 * math.exp(-self.k * check_int(epoch, "epoch", minimum=0))
 
 
 class HalveOnPlateau:
@@ -419,12 +417,11 @@ class HalveOnPlateau:
     """
 
     def __init__(self, lr0=0.1, factor=0.5, patience=1, min_delta=0.0):
-        self.lr0 = _positive(lr0, "lr0")
-        self.factor = _unit(factor, "factor", closed_low=False)
-        if not isinstance(patience, numbers.Integral) or isinstance(patience, bool) or patience < 1:
-            raise ValueError(f"patience must be a positive integer, got {patience!r}")
-        self.patience = int(patience)
-        self.min_delta = float(min_delta)
+        self.lr0 = check_positive(lr0, "lr0")
+        self.factor = check_number(factor, "factor", low=0, high=1, low_open=True,
+                                   high_open=True)
+        self.patience = check_int(patience, "patience", minimum=1)
+        self.min_delta = check_number(min_delta, "min_delta", low=0)
         self.lr = self.lr0
         self.best = math.inf
         self.bad_epochs = 0
@@ -432,7 +429,7 @@ class HalveOnPlateau:
     def __call__(self, epoch, val_loss=None):
         if val_loss is None:
             raise ValueError("HalveOnPlateau needs val_loss (the validation error of the epoch)")
-        val_loss = float(val_loss)
+        val_loss = check_number(val_loss, "val_loss", finite=False)
         if val_loss < self.best - self.min_delta:
             self.best, self.bad_epochs = val_loss, 0
         else:

@@ -27,14 +27,13 @@ and with ``mlbook.layers.fit``, wrap the optimizer (as frameworks do with ``weig
 A key names a bias when its last part is ``b`` optionally followed by digits (``'b'``,
 ``'b1'``, ``'0.b'``); every other parameter counts as a weight.
 """
-import math
-import numbers
 import re
 from collections.abc import Mapping
 
 import numpy as np
 
 from .optim import Optimizer
+from .validation import as_float_array, check_number, check_param_dicts
 
 __all__ = ["Penalty", "L2", "L1", "ElasticNet", "Penalized", "is_bias", "weight_arrays"]
 
@@ -77,7 +76,8 @@ def _pairs(params, grads=None):
 
 def weight_arrays(params):
     """The weight arrays (biases excluded) of ``params``, in order."""
-    return [np.asarray(v) for k, v, _ in _pairs(params) if not is_bias(k)]
+    return [as_float_array(v, f"params[{k!r}]", allow_empty=True)
+            for k, v, _ in _pairs(params) if not is_bias(k)]
 
 
 class Penalty:
@@ -90,7 +90,7 @@ class Penalty:
     name = "penalty"
 
     def __init__(self, lam):
-        self.lam = _check_strength(lam, "lam")
+        self.lam = check_number(lam, "lam", low=0)
 
     # R and dR/dW for one array (without lam)
     def value(self, W):
@@ -101,8 +101,7 @@ class Penalty:
 
     def loss(self, params):
         """``lam * sum over weight arrays of R(W)`` (a Python float)."""
-        return self.lam * float(sum(self.value(np.asarray(W, dtype=float))
-                                    for W in weight_arrays(params)))
+        return self.lam * float(sum(self.value(W) for W in weight_arrays(params)))
 
     __call__ = loss
 
@@ -110,7 +109,7 @@ class Penalty:
         """``{key: lam * dR/dW}`` for every weight key of a dict (biases omitted)."""
         if not isinstance(params, Mapping):
             raise TypeError("grads(params) needs a dict of arrays; use add_grads for layers/models")
-        return {k: self.lam * self.grad(np.asarray(v, dtype=float))
+        return {k: self.lam * self.grad(as_float_array(v, f"params[{k!r}]", allow_empty=True))
                 for k, v in params.items() if not is_bias(k)}
 
     def add_grads(self, params, grads=None):
@@ -132,7 +131,7 @@ class Penalty:
             if np.shape(g[key]) != np.shape(W):
                 raise ValueError(f"gradient {key!r} has shape {np.shape(g[key])}, weight has "
                                  f"shape {np.shape(W)}")
-            term = self.lam * self.grad(np.asarray(W, dtype=float))
+            term = self.lam * self.grad(as_float_array(W, f"params[{key!r}]", allow_empty=True))
             if isinstance(g[key], np.ndarray) and g[key].flags.writeable \
                     and np.issubdtype(g[key].dtype, np.floating):
                 g[key] += term            # in place: also reaches a layer through model.grads
@@ -147,20 +146,11 @@ class Penalty:
             if is_bias(k) or self.lam == 0.0:
                 out[k] = g
             else:
-                out[k] = g + self.lam * self.grad(np.asarray(params[k], dtype=float))
+                out[k] = g + self.lam * self.grad(params[k])
         return out
 
     def __repr__(self):
         return f"{type(self).__name__}({self.lam:g})"
-
-
-def _check_strength(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number >= 0, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0 (the penalty strength), got {value!r}")
-    return value
 
 
 class L2(Penalty):
@@ -194,7 +184,7 @@ class ElasticNet(Penalty):
 
     def __init__(self, lam, beta=1.0):
         super().__init__(lam)
-        self.beta = _check_strength(beta, "beta")
+        self.beta = check_number(beta, "beta", low=0)
 
     def value(self, W):
         return float(np.sum(self.beta * W * W + np.abs(W)))
@@ -238,11 +228,7 @@ class Penalized(Optimizer):
         return self.optimizer.state
 
     def step(self, params, grads):
-        if not hasattr(params, "keys") or not hasattr(grads, "keys"):
-            raise TypeError("params and grads must be dicts {name: array}")
-        missing = [k for k in params if k not in grads]
-        if missing:
-            raise ValueError(f"grads must have the same keys as params: missing {missing}")
+        check_param_dicts(params, grads)
         self.optimizer.step(params, self.penalty.penalized_grads(params, grads))
 
     def reset(self):

@@ -5,6 +5,8 @@ Importing this module imports sympy (a few hundred ms); numeric modules never im
 """
 import sympy as sp
 
+from .validation import as_float_array, check_choice
+
 __all__ = []
 
 # ============================================================================================
@@ -77,14 +79,9 @@ def worked_example_error():
             + sp.Rational(1, 2) * (s["t2"] - f["out_o2"]) ** 2)
 
 
-def _we_check_name(name):
-    if name not in _WE_PARAMS:
-        raise ValueError(f"name must be one of {', '.join(_WE_PARAMS)}, got {name!r}")
-
-
 def worked_example_gradient(name):
     """dE_total/d<name> by sympy's chain rule, in terms of the parameters (nested sigmas)."""
-    _we_check_name(name)
+    check_choice(name, "name", _WE_PARAMS)
     return sp.diff(worked_example_error(), worked_example_symbols()[name])
 
 
@@ -111,10 +108,10 @@ def worked_example_gradient_value(name, params=None, inputs=None, targets=None):
     significant digits, so this is an independent check of ``worked_example.gradients()``.
     """
     from mlbook import worked_example as we
-    _we_check_name(name)
-    p = we._check_params(params)
-    i1, i2 = we._check_pair(we.INPUTS if inputs is None else inputs, "inputs")
-    t1, t2 = we._check_pair(we.TARGETS if targets is None else targets, "targets")
+    check_choice(name, "name", _WE_PARAMS)
+    p = we.as_params(params)
+    i1, i2 = we.as_pair(we.INPUTS if inputs is None else inputs, "inputs")
+    t1, t2 = we.as_pair(we.TARGETS if targets is None else targets, "targets")
     s = worked_example_symbols()
     values = dict(p, i1=i1, i2=i2, t1=t1, t2=t2)
     subs = {s[k]: sp.Rational(repr(v)) for k, v in values.items()}
@@ -185,15 +182,9 @@ SYMBOLIC_ACTIVATIONS = tuple(_definitions())
 """Names of the activations derived here (the keys of mlbook.activations.ACTIVATIONS)."""
 
 
-def _check_name(name):
-    if name not in SYMBOLIC_ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; valid names: "
-                         f"{', '.join(SYMBOLIC_ACTIVATIONS)}")
-
-
 def activation_expr(name):
     """The definition of activation ``name`` as a sympy expression in ``X`` (and ``ALPHA``)."""
-    _check_name(name)
+    check_choice(name, "name", SYMBOLIC_ACTIVATIONS)
     return _definitions()[name]
 
 
@@ -256,14 +247,14 @@ def activation_values(name, xs, *, derivative=True, alpha=None, dps=40):
     import mpmath
     import numpy as np
 
-    _check_name(name)
+    check_choice(name, "name", SYMBOLIC_ACTIVATIONS)
     expr = activation_expr(name)
     if derivative:
         expr = sp.diff(expr, X)
     if alpha is None:
         alpha = {"leaky_relu": 0.01, "elu": 1.0}.get(name, 1.0)
     fn = sp.lambdify((X, ALPHA), expr, modules="mpmath")
-    xs = np.asarray(xs, dtype=float)
+    xs = as_float_array(xs, "activation_values: xs", allow_empty=True, dtype=np.float64)
     out = np.empty(xs.shape)
     for i, v in np.ndenumerate(xs):
         if not np.isfinite(v):

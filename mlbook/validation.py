@@ -23,7 +23,8 @@ import numbers
 import numpy as np
 
 __all__ = ["as_rng", "check_int", "check_number", "check_positive", "check_probability",
-           "check_flag", "check_choice", "as_float_array", "check_same_shape"]
+           "check_flag", "check_choice", "check_callable", "as_float_array", "check_same_shape",
+           "check_param_dicts"]
 
 
 def _describe(value):
@@ -67,15 +68,31 @@ def check_number(value, name, *, finite=True, low=None, high=None, low_open=Fals
         if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
             value = value.item()
         else:
-            raise TypeError(f"{name} must be a real number, got {_describe(value)}")
+            raise TypeError(f"{name} must be a real number "
+                            f"({_requirement(finite, low, high, low_open, high_open)}), "
+                            f"got {_describe(value)}")
     value = float(value)
-    if finite and not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    ok = (not finite or np.isfinite(value)) and not np.isnan(value)
+    if low is not None:
+        ok = ok and (value > low if low_open else value >= low)
+    if high is not None:
+        ok = ok and (value < high if high_open else value <= high)
+    if not ok:
+        raise ValueError(f"{name} must be {_requirement(finite, low, high, low_open, high_open)}"
+                         f", got {value}")
     return value
+
+
+def _requirement(finite, low, high, low_open, high_open):
+    """'a finite number >= 0', 'a finite number in (0, 1)', ... — the whole rule, in words."""
+    text = "a finite number" if finite else "a number (not NaN)"
+    if low is not None and high is not None:
+        return f"{text} in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{text} {'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f"{text} {'<' if high_open else '<='} {high:g}"
+    return text
 
 
 def check_positive(value, name):
@@ -89,9 +106,12 @@ def check_positive(value, name):
 
 def check_probability(value, name="p", *, allow_one=False):
     """A probability in [0, 1) (or [0, 1] with ``allow_one``) → float."""
-    value = check_number(value, name)
+    interval = "[0, 1]" if allow_one else "[0, 1)"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a probability in {interval} (a real number), "
+                        f"got {_describe(value)}")
+    value = float(value)
     if not (0.0 <= value < 1.0 or (allow_one and value == 1.0)):
-        interval = "[0, 1]" if allow_one else "[0, 1)"
         raise ValueError(f"{name} must be a probability in {interval}, got {value}")
     return value
 
@@ -111,25 +131,35 @@ def check_choice(value, name, choices):
     return value
 
 
+def check_callable(value, name):
+    """A callable (function, layer method, ...) → itself."""
+    if not callable(value):
+        raise TypeError(f"{name} must be a function, got {_describe(value)}")
+    return value
+
+
 def as_float_array(x, name, *, ndim=None, shape=None, allow_empty=False, finite=False,
                    dtype=None):
     """Array-like of real numbers → ndarray of a floating dtype.
 
     Integers and bools become float64; float32/float64 stay as they are unless ``dtype`` is
     given. Strings, objects and complex numbers are a TypeError. ``ndim`` (an int or a tuple of
-    allowed ints) and ``shape`` (a tuple, ``None`` entries match anything) are checked; an empty
+    allowed ints) and ``shape`` (a tuple, ``None`` entries match anything: shown as N for the
+    first axis, the batch, and "any" elsewhere) are checked; an empty
     array is a ValueError unless ``allow_empty``; with ``finite=True`` NaN/inf are a ValueError.
     """
+    want = "a real number or an array of real numbers"
     if isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be an array of real numbers, got a string")
+        raise TypeError(f"{name} must be {want}, got a string {x!r:.40}")
     try:
         arr = np.asarray(x)
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+    except (ValueError, TypeError):
+        raise TypeError(f"{name} must be {want}, got a ragged or non-numeric "
+                        f"{type(x).__name__}") from None
     if arr.dtype.kind == "c":
-        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+        raise TypeError(f"{name} must be {want}, got complex dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+        raise TypeError(f"{name} must be {want}, got dtype {arr.dtype}")
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
     elif arr.dtype.kind != "f":
@@ -141,12 +171,15 @@ def as_float_array(x, name, *, ndim=None, shape=None, allow_empty=False, finite=
             raise ValueError(f"{name} must be a {want}-D array, got shape {arr.shape}")
     if shape is not None:
         if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
-            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+            dims = [("N" if i == 0 else "any") if s is None else str(s) for i, s in enumerate(shape)]
+            want = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
             raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     if finite and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must hold finite numbers only (it has NaN or inf)")
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must hold finite numbers only; it has {bad} NaN or inf "
+                         f"entr{'y' if bad == 1 else 'ies'} (bad data)")
     return arr
 
 
@@ -155,3 +188,29 @@ def check_same_shape(a, b, name_a, name_b):
     if np.shape(a) != np.shape(b):
         raise ValueError(f"{name_a} and {name_b} must have the same shape, "
                          f"got {np.shape(a)} and {np.shape(b)}")
+
+
+def check_param_dicts(params, grads):
+    """``params`` and ``grads``: dicts with the same keys; ``params`` float arrays (updated in
+    place), ``grads`` arrays of the same shapes. Returns nothing; raises naming the entry."""
+    for name, d in (("params", params), ("grads", grads)):
+        if not hasattr(d, "keys"):
+            raise TypeError(f"{name} must be a dict {{name: array}}, got {type(d).__name__}")
+    if params.keys() != grads.keys():
+        missing = sorted(set(params) - set(grads))
+        extra = sorted(set(grads) - set(params))
+        parts = [f"missing {missing}"] * bool(missing) + [f"unexpected {extra}"] * bool(extra)
+        raise ValueError(f"grads must have the same keys as params: {'; '.join(parts)}")
+    for k, p in params.items():
+        g = grads[k]
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+            raise TypeError(f"params[{k!r}] must be a float numpy array (it is updated in place), "
+                            f"got {type(p).__name__}"
+                            + (f" of dtype {p.dtype}" if isinstance(p, np.ndarray) else ""))
+        if not isinstance(g, np.ndarray) or g.dtype.kind not in "biuf":
+            raise TypeError(f"grads[{k!r}] must be a numpy array of real numbers, got "
+                            f"{type(g).__name__}"
+                            + (f" of dtype {g.dtype}" if isinstance(g, np.ndarray) else ""))
+        if g.shape != p.shape:
+            raise ValueError(f"grads[{k!r}] has shape {g.shape} but params[{k!r}] has shape "
+                             f"{p.shape}; they must match")

@@ -24,9 +24,11 @@ The two update orders (``sequential``):
   0.291027924 after one update) only come out this way; notebook 02 shows which and why.
 """
 import math
-import numbers
 
 import numpy as np
+
+from .optim import DivergenceError
+from .validation import as_float_array, check_flag, check_int, check_number, check_positive
 
 __all__ = [
     "INITIAL_PARAMS", "INPUTS", "TARGETS", "PARAM_NAMES", "WEIGHT_NAMES", "BIAS_NAMES",
@@ -45,14 +47,11 @@ TARGETS = (0.01, 0.99)
 
 
 # --------------------------------------------------------------------------------------------
-# input validation
+# input validation (public: mlbook.symbolic and mlbook.plots.network validate the same way)
 
-def _is_real(x):
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _check_params(params):
-    """Return a dict of the ten parameters as Python floats, or raise naming what is wrong."""
+def as_params(params):
+    """The ten parameters as a dict of Python floats (``None`` → INITIAL_PARAMS); raises
+    naming the parameter that is missing, unknown, not a number or not finite."""
     if params is None:
         return dict(INITIAL_PARAMS)
     if not hasattr(params, "keys") or not hasattr(params, "__getitem__"):
@@ -66,60 +65,16 @@ def _check_params(params):
     if missing:
         raise ValueError(f"params is missing {', '.join(map(repr, missing))}; "
                          f"expected exactly {', '.join(PARAM_NAMES)}")
-    out = {}
-    for name in PARAM_NAMES:
-        value = params[name]
-        if isinstance(value, np.ndarray) and value.shape == ():
-            value = value[()]
-        if not _is_real(value):
-            raise TypeError(f"params[{name!r}] must be a real number, got {type(value).__name__}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError(f"params[{name!r}] must be finite, got {value}")
-        out[name] = value
-    return out
+    return {name: check_number(params[name], f"params[{name!r}]") for name in PARAM_NAMES}
 
 
-def _check_pair(pair, argname):
-    """Validate ``inputs`` / ``targets``: a sequence of two finite real numbers."""
-    try:
-        items = list(pair)
-    except TypeError:
-        raise TypeError(f"{argname} must be a pair of numbers, got {type(pair).__name__}") from None
-    if len(items) != 2:
-        raise ValueError(f"{argname} must have exactly 2 numbers, got {len(items)}")
-    for k, v in enumerate(items):
-        if isinstance(v, np.ndarray) and v.shape == ():
-            v = v[()]
-        if not _is_real(v):
-            raise TypeError(f"{argname}[{k}] must be a real number, got {type(v).__name__}")
-        if not math.isfinite(float(v)):
-            raise ValueError(f"{argname}[{k}] must be finite, got {v}")
-    return float(items[0]), float(items[1])
+def as_pair(pair, name):
+    """``inputs`` / ``targets``: two finite real numbers → a tuple of two Python floats."""
+    a, b = as_float_array(pair, name, shape=(2,), finite=True, dtype=np.float64)
+    return float(a), float(b)
 
 
-def _check_lr(lr):
-    if not _is_real(lr):
-        raise TypeError(f"lr must be a positive finite number, got {type(lr).__name__} {lr!r}")
-    lr = float(lr)
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number, got {lr}")
-    return lr
-
-
-def _check_steps(steps):
-    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
-        raise ValueError(f"steps must be a non-negative integer, got {type(steps).__name__} {steps!r}")
-    steps = int(steps)
-    if steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps}")
-    return steps
-
-
-def _check_flag(value, argname):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{argname} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
+_check_params, _check_pair = as_params, as_pair   # old names, still read by mlbook.plots.network
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,9 +108,9 @@ def forward(params=None, inputs=INPUTS, targets=TARGETS):
         E_o1 = 1/2 (target_o1 - out_o1)^2        E_o2 = 1/2 (target_o2 - out_o2)^2
         E_total = E_o1 + E_o2
     """
-    p = _check_params(params)
-    i1, i2 = _check_pair(inputs, "inputs")
-    t1, t2 = _check_pair(targets, "targets")
+    p = as_params(params)
+    i1, i2 = as_pair(inputs, "inputs")
+    t1, t2 = as_pair(targets, "targets")
     net_h1 = p["w1"] * i1 + p["w2"] * i2 + p["b1"]
     out_h1 = _sigmoid(net_h1)
     net_h2 = p["w3"] * i1 + p["w4"] * i2 + p["b1"]
@@ -198,9 +153,9 @@ def chain_rule_factors(params=None, inputs=INPUTS, targets=TARGETS):
     gradients of the two shared biases: dE_db2 = dE_o1_dnet_o1 + dE_o2_dnet_o2,
     dE_db1 = dE_total_dnet_h1 + dE_total_dnet_h2.
     """
-    p = _check_params(params)
-    i1, i2 = _check_pair(inputs, "inputs")
-    t1, t2 = _check_pair(targets, "targets")
+    p = as_params(params)
+    i1, i2 = as_pair(inputs, "inputs")
+    t1, t2 = as_pair(targets, "targets")
     f = forward(p, (i1, i2), (t1, t2))
     c = {}
     # output layer
@@ -269,12 +224,18 @@ def update(params=None, lr=0.5, *, biases=False, sequential=False, inputs=INPUTS
     through the UPDATED w5..w8:  delta_h1 = (delta_o1 w5_new + delta_o2 w7_new) out_h1 (1 - out_h1).
     The output deltas and all forward values still come from the old parameters.
     """
-    p = _check_params(params)
-    lr = _check_lr(lr)
-    biases = _check_flag(biases, "biases")
-    sequential = _check_flag(sequential, "sequential")
-    i1, i2 = _check_pair(inputs, "inputs")
-    t1, t2 = _check_pair(targets, "targets")
+    p = as_params(params)
+    lr = check_positive(lr, "lr")
+    biases = check_flag(biases, "biases")
+    sequential = check_flag(sequential, "sequential")
+    new = _step(p, lr, biases, sequential, as_pair(inputs, "inputs"), as_pair(targets, "targets"))
+    _check_finite(new, lr, step=1)
+    return new
+
+
+def _step(p, lr, biases, sequential, inputs, targets):
+    """:func:`update` on checked arguments (a dict of floats, lr > 0, flags, two pairs)."""
+    (i1, i2), (t1, t2) = inputs, targets
     f = forward(p, (i1, i2), (t1, t2))
     out_h1, out_h2, out_o1, out_o2 = f["out_h1"], f["out_h2"], f["out_o1"], f["out_o2"]
     delta_o1 = (out_o1 - t1) * out_o1 * (1.0 - out_o1)
@@ -294,16 +255,17 @@ def update(params=None, lr=0.5, *, biases=False, sequential=False, inputs=INPUTS
     if biases:
         new["b2"] = p["b2"] - lr * (delta_o1 + delta_o2)
         new["b1"] = p["b1"] - lr * (delta_h1 + delta_h2)
-    _check_finite(new, lr, step=1)
     return new
 
 
 def _check_finite(p, lr, step):
+    """DivergenceError carrying ``step`` and the parameter's ``name`` if one is not finite."""
     for name in PARAM_NAMES:
         if not math.isfinite(p[name]):
-            raise ValueError(
+            raise DivergenceError(
                 f"training diverged at step {step}: {name} became {p[name]} "
-                f"(lr={lr} is too large for float64); use a smaller lr")
+                f"(lr={lr} is too large for float64); use a smaller lr", name=name, step=step,
+                quantity="parameter")
 
 
 def train(steps=10_000, lr=0.5, *, params=None, biases=False, sequential=False,
@@ -317,19 +279,20 @@ def train(steps=10_000, lr=0.5, *, params=None, biases=False, sequential=False,
     (1e6, even 1e300) gives a finite history: after the first huge step the units saturate,
     their gradients out (1 - out) become 0 and the error plateaus (notebook 02 shows this).
     Only if a parameter itself overflows float64 (possible with extreme ``inputs``, e.g. 1e300)
-    does ``train`` stop, with ``ValueError("training diverged at step k: w1 became -inf ...")``
-    naming the step. No RuntimeWarning is ever emitted (plain Python floats, stable sigmoid).
+    does ``train`` stop, with ``mlbook.optim.DivergenceError`` (a ValueError) whose ``.step``
+    and ``.name`` say where ("training diverged at step k: w1 became -inf ..."). No
+    RuntimeWarning is ever emitted (plain Python floats, stable sigmoid).
 
     The loop below is :func:`update` written out on local float variables (no dicts in the
     loop), so 10,000 steps take a few milliseconds; the tests check it against ``update``.
     """
-    steps = _check_steps(steps)
-    lr = _check_lr(lr)
-    biases = _check_flag(biases, "biases")
-    sequential = _check_flag(sequential, "sequential")
-    p = _check_params(params)
-    i1, i2 = _check_pair(inputs, "inputs")
-    t1, t2 = _check_pair(targets, "targets")
+    steps = check_int(steps, "steps", minimum=0)
+    lr = check_positive(lr, "lr")
+    biases = check_flag(biases, "biases")
+    sequential = check_flag(sequential, "sequential")
+    p = as_params(params)
+    i1, i2 = as_pair(inputs, "inputs")
+    t1, t2 = as_pair(targets, "targets")
     w1, w2, w3, w4, w5, w6, w7, w8, b1, b2 = (p[n] for n in PARAM_NAMES)
     exp, sig = math.exp, _sigmoid
     errors = [0.0] * (steps + 1)
@@ -375,14 +338,14 @@ def train(steps=10_000, lr=0.5, *, params=None, biases=False, sequential=False,
             b1 -= lr * (dh1 + dh2)
     final = (w1, w2, w3, w4, w5, w6, w7, w8, b1, b2)
     if not all(map(math.isfinite, final)):
-        # inf/nan never turn finite again, so checking the end is enough; replay with
-        # update() (which checks every step) to name the step where it happened
+        # inf/nan never turn finite again, so checking the end is enough; replay step by step
+        # (checking each one) to name the step where it happened
         q = dict(p)
-        for step in range(steps):
-            q = update(q, lr, biases=biases, sequential=sequential, inputs=(i1, i2),
-                       targets=(t1, t2))
-        raise ValueError(f"training diverged: a parameter became non-finite (lr={lr} is too "
-                         f"large for float64); use a smaller lr")
+        for step in range(1, steps + 1):
+            q = _step(q, lr, biases, sequential, (i1, i2), (t1, t2))
+            _check_finite(q, lr, step)
+        raise DivergenceError(f"training diverged within {steps} steps (lr={lr} is too large "
+                              f"for float64); use a smaller lr", step=steps)
     return dict(zip(PARAM_NAMES, final)), np.array(errors, dtype=float)
 
 

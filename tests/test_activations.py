@@ -113,7 +113,7 @@ def test_leaky_relu_rejects_bad_alpha(fn, alpha):
 def test_leaky_relu_alpha_zero_is_relu_and_types_are_checked():
     x = np.array([-2.0, 0.0, 1.5])
     np.testing.assert_array_equal(leaky_relu(x, alpha=0), relu(x))
-    with pytest.raises(TypeError, match="alpha must be a real number"):
+    with pytest.raises(TypeError, match="alpha must be a positive finite number"):
         elu(x, alpha="1")
     with pytest.raises(TypeError, match="alpha must be a real number"):
         leaky_relu(x, alpha=np.array([0.1, 0.2]))
@@ -229,7 +229,7 @@ def test_maxout_layer_gradients_match_finite_differences():
         assert rel_error(layer.grads[k], numerical_gradient(loss, layer.params[k])) < 1e-7
     with pytest.raises(ValueError, match=r"x must have shape \(N, 4\)"):
         layer.forward(np.ones((2, 5)))
-    with pytest.raises(ValueError, match="pieces must be a positive integer"):
+    with pytest.raises(ValueError, match="pieces must be an integer >= 1"):
         Maxout(2, 2, pieces=0)
 
 
@@ -269,7 +269,7 @@ def test_deep_mlp_gradient_norms_against_finite_differences():
 def test_deep_mlp_gradient_norms_bad_input():
     with pytest.raises(ValueError, match="unknown activation"):
         deep_mlp_gradient_norms("sigmoidd")
-    with pytest.raises(ValueError, match="depth must be a positive integer"):
+    with pytest.raises(ValueError, match="depth must be an integer >= 1"):
         deep_mlp_gradient_norms("relu", depth=0)
     with pytest.raises(ValueError, match="init must be"):
         deep_mlp_gradient_norms("relu", init="glorot")

@@ -76,7 +76,11 @@ def adam_linear_v(w, dw, m, v, t, lr, beta1, beta2, eps):
 
 
 def adam_t_minus_one(w, dw, m, v, t, lr, beta1, beta2, eps):
-    return adam_update(w, dw, m, v, t - 1, lr, beta1, beta2, eps)
+    m = beta1 * m + (1 - beta1) * dw            # bias correction with t - 1 instead of t
+    v = beta2 * v + (1 - beta2) * dw ** 2       # (mlbook's adam_update refuses t = 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_hat, v_hat = m / (1 - beta1 ** (t - 1)), v / (1 - beta2 ** (t - 1))
+        return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
 def adam_swapped_betas(w, dw, m, v, t, lr, beta1, beta2, eps):

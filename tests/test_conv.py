@@ -142,7 +142,7 @@ def test_conv2d_bad_inputs_name_the_problem_and_the_shapes():
         conv2d(np.zeros((2, 4, 4)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"kernel must be 2-D .* got shape \(3,\)"):
         conv2d(np.zeros((4, 4)), np.zeros(3))
-    with pytest.raises(TypeError, match="image must be a 2-D array of numbers"):
+    with pytest.raises(TypeError, match="image must be a real number or an array of real numbers"):
         conv2d(np.array([["a", "b"], ["c", "d"]]), np.zeros((1, 1)))
     with pytest.raises(ValueError, match="padding"):
         conv2d(np.zeros((4, 4)), np.zeros((2, 2)), padding=-1)

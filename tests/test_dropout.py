@@ -116,18 +116,18 @@ def test_p_zero_keeps_everything():
 
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, float("nan"), float("inf")])
 def test_bad_p_value_error(p):
-    with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"p must be a probability in \[0, 1\)"):
         Dropout(p)
 
 
 def test_p_one_message_says_why():
-    with pytest.raises(ValueError, match="drop every unit"):
+    with pytest.raises(ValueError, match=r"p must be a probability in \[0, 1\), got 1.0"):
         Dropout(1)
 
 
 @pytest.mark.parametrize("p", ["0.5", None, True])
 def test_bad_p_type_error(p):
-    with pytest.raises(TypeError, match="p must be a number"):
+    with pytest.raises(TypeError, match="p must be a probability"):
         Dropout(p)
 
 

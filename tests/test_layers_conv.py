@@ -146,7 +146,9 @@ def test_conv2d_bad_inputs_state_the_shapes():
         Conv2D(1, 1, 3, padding=-1)
     with pytest.raises(TypeError, match="kernel"):
         Conv2D(1, 1, 2.5)
-    with pytest.raises(TypeError, match="numpy array"):
+    with pytest.raises(TypeError, match="x must be a real number or an array"):
+        layer.forward("image")
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\), got shape \(1, 1\)"):
         layer.forward([[1.0]])
     layer.forward(np.zeros((2, 3, 5, 5)))
     with pytest.raises(ValueError, match=r"dy must have the output's shape \(2, 4, 3, 3\)"):

@@ -100,7 +100,7 @@ def test_dense_reproduces_the_worked_example_output_layer():
 def test_bad_input():
     with pytest.raises(ValueError, match=r"x must have shape \(N, 3\)"):
         Dense(3, 2).forward(np.zeros((4, 2)))
-    with pytest.raises(ValueError, match="n_out must be a positive integer"):
+    with pytest.raises(ValueError, match="n_out must be an integer >= 1"):
         Dense(3, 0)
     with pytest.raises(TypeError, match="rng"):
         Dense(3, 2, rng="seed")

@@ -90,7 +90,7 @@ def test_latex_shows_definition_and_textbook_form():
 
 
 def test_unknown_name():
-    with pytest.raises(ValueError, match="valid names: sigmoid, tanh"):
+    with pytest.raises(ValueError, match="name must be one of 'sigmoid', 'tanh'"):
         activation_expr("gelu")
 
 

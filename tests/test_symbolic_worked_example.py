@@ -62,7 +62,7 @@ def test_latex():
 
 
 def test_bad_name():
-    with pytest.raises(ValueError, match="name must be one of w1"):
+    with pytest.raises(ValueError, match="name must be one of 'w1'"):
         sym.worked_example_gradient("w9")
     with pytest.raises(ValueError, match="unknown parameter"):
         sym.worked_example_gradient_value("w1", dict(INITIAL_PARAMS, x=1.0))

@@ -6,6 +6,7 @@ import pytest
 matplotlib.use("Agg")
 
 from mlbook import worked_example as we  # noqa: E402
+from mlbook.optim import DivergenceError  # noqa: E402
 from mlbook.widgets.lr_explorer import (ExplorerFigure, classify_run, lr_explorer,  # noqa: E402
                                         lr_explorer_draw, lr_explorer_update)
 
@@ -47,7 +48,7 @@ def test_diverged_run_is_drawn_up_to_the_divergence(monkeypatch):
 
     def fake_train(steps, lr, **kw):          # a run that overflows at step 7
         if steps >= 7:
-            raise ValueError("training diverged at step 7: w1 became inf (lr=1e+300 is too large)")
+            raise DivergenceError("training diverged at step 7: w1 became inf", name="w1", step=7)
         return real_train(steps, lr, **kw)
 
     monkeypatch.setattr(we, "train", fake_train)

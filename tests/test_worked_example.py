@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mlbook.gradcheck import numerical_gradient, rel_error
+from mlbook.optim import DivergenceError
 from mlbook.worked_example import (INITIAL_PARAMS, INPUTS, PARAM_NAMES, TARGETS,
                                    chain_rule_factors, forward, gradients, train, update)
 
@@ -231,8 +232,10 @@ def test_parameter_overflow_names_the_step():
     start = dict(INITIAL_PARAMS, w1=0.0, w2=0.0, b1=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(ValueError, match=r"diverged at step 1: w1 became -inf"):
+        with pytest.raises(DivergenceError, match=r"diverged at step 1: w1 became -inf") as err:
             train(10, lr=1e20, params=start, inputs=(1e300, 0.1))
+        assert (err.value.step, err.value.name) == (1, "w1")   # the data, not only the text
+        assert isinstance(err.value, ValueError)
         with pytest.raises(ValueError, match=r"diverged at step 1"):
             update(start, lr=1e20, inputs=(1e300, 0.1))
 
@@ -253,9 +256,14 @@ def test_lr_wrong_type():
         update(lr=None)
 
 
-@pytest.mark.parametrize("steps", [-1, 2.5, 10.0, "10", None, True])
-def test_bad_steps(steps):
-    with pytest.raises(ValueError, match="steps must be a non-negative integer"):
+def test_negative_steps():
+    with pytest.raises(ValueError, match="steps must be an integer >= 0, got -1"):
+        train(-1)
+
+
+@pytest.mark.parametrize("steps", [2.5, 10.0, "10", None, True])
+def test_steps_of_the_wrong_type(steps):
+    with pytest.raises(TypeError, match="steps must be an integer"):
         train(steps)
 
 
@@ -277,7 +285,7 @@ def test_unknown_and_missing_parameter_names():
 
 
 def test_bad_parameter_values_and_types():
-    with pytest.raises(ValueError, match=r"params\['w3'\] must be finite"):
+    with pytest.raises(ValueError, match=r"params\['w3'\] must be a finite number"):
         forward(dict(INITIAL_PARAMS, w3=float("nan")))
     with pytest.raises(TypeError, match=r"params\['w3'\] must be a real number"):
         forward(dict(INITIAL_PARAMS, w3="0.25"))
@@ -286,12 +294,14 @@ def test_bad_parameter_values_and_types():
 
 
 def test_bad_inputs_targets_and_flags():
-    with pytest.raises(ValueError, match="inputs must have exactly 2"):
+    with pytest.raises(ValueError, match=r"inputs must have shape \(2,\), got \(3,\)"):
         forward(inputs=(0.05, 0.1, 0.2))
-    with pytest.raises(ValueError, match=r"targets\[1\] must be finite"):
+    with pytest.raises(ValueError, match=r"targets must hold finite numbers only; it has 1 NaN"):
         forward(targets=(0.01, float("inf")))
-    with pytest.raises(TypeError, match="inputs must be a pair"):
+    with pytest.raises(ValueError, match=r"inputs must have shape \(2,\), got \(\)"):
         forward(inputs=0.05)
+    with pytest.raises(TypeError, match="inputs must be a real number or an array"):
+        forward(inputs=("a", 0.1))
     with pytest.raises(TypeError, match="sequential must be True or False"):
         update(sequential="yes")
     with pytest.raises(TypeError, match="biases must be True or False"):

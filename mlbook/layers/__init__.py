@@ -9,3 +9,5 @@ from .dense import *          # noqa: F401,F403  Dense, Sigmoid, Tanh, ReLU, Seq
 from .convolutional import *  # noqa: F401,F403  Conv2D, MaxPool2D, Flatten
 from .dropout import *        # noqa: F401,F403  Dropout
 from .training import *       # noqa: F401,F403  fit (mini-batch training loop)
+from .maxout import Maxout    # noqa: F401
+from .depth import deep_mlp_gradient_norms  # noqa: F401

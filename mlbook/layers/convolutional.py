@@ -16,38 +16,26 @@ im2col is a strided window view of the input copied once; col2im is a loop over 
 kernel offsets (9 for a 3x3 kernel), each step vectorized over channels, images and pixels.
 There is no Python loop over pixels or batch items.
 """
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..validation import as_float_array, as_rng, check_int
 from .base import Layer
 
 __all__ = ["Conv2D", "MaxPool2D", "Flatten"]
 
 
-def _positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
 def _check_images(x, who, channels=None):
-    if not isinstance(x, np.ndarray) or not (np.issubdtype(x.dtype, np.floating)
-                                             or np.issubdtype(x.dtype, np.integer)) \
-            or x.dtype == bool:
-        raise TypeError(f"{who}: x must be a numpy array of numbers of shape (N, C, H, W), got "
-                        f"{type(x).__name__}" + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""))
+    """x as a float array of shape (N, C, H, W) (with ``channels`` channels if given)."""
+    x = as_float_array(x, f"{who}: x", allow_empty=True)
     if x.ndim != 4:
         raise ValueError(f"{who}: x must have shape (N, C, H, W), got shape {x.shape}"
                          + (" — add the channel axis with x[:, None]" if x.ndim == 3 else ""))
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{who}: expected {channels} input channel(s), i.e. x of shape "
                          f"(N, {channels}, H, W), got x of shape {x.shape}")
-    if not np.issubdtype(x.dtype, np.floating):
-        x = x.astype(np.float64)
+    if x.size == 0:
+        raise ValueError(f"{who}: x must not be empty, got shape {x.shape}")
     return x
 
 
@@ -64,12 +52,12 @@ class Conv2D(Layer):
 
     def __init__(self, c_in, c_out, kernel, *, stride=1, padding=0, rng=None):
         super().__init__()
-        self.c_in = _positive_int(c_in, "c_in")
-        self.c_out = _positive_int(c_out, "c_out")
-        self.kernel = _positive_int(kernel, "kernel")
-        self.stride = _positive_int(stride, "stride")
-        self.padding = _positive_int(padding, "padding", 0)
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.c_in = check_int(c_in, "c_in", minimum=1)
+        self.c_out = check_int(c_out, "c_out", minimum=1)
+        self.kernel = check_int(kernel, "kernel", minimum=1)
+        self.stride = check_int(stride, "stride", minimum=1)
+        self.padding = check_int(padding, "padding", minimum=0)
+        rng = as_rng(rng)
         fan_in = self.c_in * self.kernel * self.kernel
         self._buffers = {}
         self.params = {
@@ -172,7 +160,7 @@ class Conv2D(Layer):
             raise RuntimeError("Conv2D.backward called before forward")
         x_shape, cols, OH, OW = self.cache
         N = x_shape[0]
-        dy = np.asarray(dy)
+        dy = as_float_array(dy, "Conv2D.backward: dy")
         if dy.shape != (N, self.c_out, OH, OW):
             raise ValueError(f"Conv2D.backward: dy must have the output's shape "
                              f"{(N, self.c_out, OH, OW)}, got {dy.shape}")
@@ -203,8 +191,8 @@ class MaxPool2D(Layer):
 
     def __init__(self, size=2, stride=2):
         super().__init__()
-        self.size = _positive_int(size, "size")
-        self.stride = _positive_int(stride, "stride")
+        self.size = check_int(size, "size", minimum=1)
+        self.stride = check_int(stride, "stride", minimum=1)
 
     def __repr__(self):
         return f"MaxPool2D(size={self.size}, stride={self.stride})"
@@ -226,6 +214,7 @@ class MaxPool2D(Layer):
         if self.cache is None:
             raise RuntimeError("MaxPool2D.backward called before forward")
         x_shape, arg = self.cache
+        dy = as_float_array(dy, "MaxPool2D.backward: dy")
         if dy.shape != arg.shape:
             raise ValueError(f"MaxPool2D.backward: dy must have the output's shape {arg.shape}, "
                              f"got {dy.shape}")
@@ -243,7 +232,7 @@ class Flatten(Layer):
     """(N, C, H, W) -> (N, C*H*W) (any (N, ...) -> (N, prod)); backward reshapes back."""
 
     def forward(self, x, training=True):
-        x = np.asarray(x)
+        x = as_float_array(x, "Flatten: x", allow_empty=True)
         if x.ndim < 2:
             raise ValueError(f"Flatten: x must have a batch axis, shape (N, ...), got {x.shape}")
         self.cache = x.shape
@@ -252,4 +241,4 @@ class Flatten(Layer):
     def backward(self, dy):
         if self.cache is None:
             raise RuntimeError("Flatten.backward called before forward")
-        return np.asarray(dy).reshape(self.cache)
+        return as_float_array(dy, "Flatten.backward: dy", allow_empty=True).reshape(self.cache)

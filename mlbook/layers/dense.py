@@ -9,23 +9,16 @@ Batch first: an input ``x`` has shape (N, n_in), one example per row. For a Dens
 
 Activations act elementwise: y = f(x), dx = dy * f'(x).
 """
-import numbers
-
 import numpy as np
 
 from ..activations import relu as _relu
 from ..activations import relu_grad as _relu_grad
 from ..activations import sigmoid as _sigmoid
 from ..activations import tanh as _tanh
+from ..validation import as_float_array, as_rng, check_int
 from .base import Layer
 
 __all__ = ["Dense", "Sigmoid", "Tanh", "ReLU", "Sequential"]
-
-
-def _check_input(x, name="x"):
-    if not isinstance(x, np.ndarray):
-        x = np.asarray(x, dtype=float)
-    return x
 
 
 class Dense(Layer):
@@ -40,14 +33,9 @@ class Dense(Layer):
 
     def __init__(self, n_in, n_out, *, rng=None):
         super().__init__()
-        for name, v in (("n_in", n_in), ("n_out", n_out)):
-            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        self.n_in, self.n_out = int(n_in), int(n_out)
-        if rng is None or isinstance(rng, numbers.Integral):
-            rng = np.random.default_rng(rng)
-        elif not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}")
+        self.n_in = check_int(n_in, "n_in", minimum=1)
+        self.n_out = check_int(n_out, "n_out", minimum=1)
+        rng = as_rng(rng)
         a = np.sqrt(6.0 / (self.n_in + self.n_out))
         self.params = {"W": rng.uniform(-a, a, size=(self.n_in, self.n_out)),
                        "b": np.zeros(self.n_out)}
@@ -55,10 +43,7 @@ class Dense(Layer):
 
     def forward(self, x, training=True):
         """x (N, n_in) -> y = x W + b, (N, n_out)."""
-        x = _check_input(x)
-        if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise ValueError(f"x must have shape (N, {self.n_in}) for Dense({self.n_in}, "
-                             f"{self.n_out}), got shape {x.shape}")
+        x = as_float_array(x, "x", shape=(None, self.n_in))
         self.cache = x
         return x @ self.params["W"] + self.params["b"]
 
@@ -67,9 +52,7 @@ class Dense(Layer):
         x = self.cache
         if x is None:
             raise RuntimeError("Dense.backward called before forward")
-        dy = _check_input(dy, "dy")
-        if dy.shape != (x.shape[0], self.n_out):
-            raise ValueError(f"dy must have shape {(x.shape[0], self.n_out)}, got {dy.shape}")
+        dy = as_float_array(dy, "dy", shape=(x.shape[0], self.n_out))
         self.grads["W"] = x.T @ dy
         self.grads["b"] = dy.sum(axis=0)
         return dy @ self.params["W"].T
@@ -84,9 +67,7 @@ class _Elementwise(Layer):
     def backward(self, dy):
         if self.cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        dy = _check_input(dy, "dy")
-        if dy.shape != self.cache.shape:
-            raise ValueError(f"dy must have shape {self.cache.shape}, got {dy.shape}")
+        dy = as_float_array(dy, "dy", shape=self.cache.shape)
         return dy * self._local_grad()
 
 
@@ -94,7 +75,7 @@ class Sigmoid(_Elementwise):
     """y = sigma(x) = 1 / (1 + e^-x);  dy/dx = y (1 - y) (cached y)."""
 
     def forward(self, x, training=True):
-        y = np.asarray(_sigmoid(_check_input(x)), dtype=float)
+        y = np.asarray(_sigmoid(as_float_array(x, "x")), dtype=float)
         self.cache = y
         return y
 
@@ -107,7 +88,7 @@ class Tanh(_Elementwise):
     """y = tanh(x);  dy/dx = 1 - y^2 (cached y)."""
 
     def forward(self, x, training=True):
-        y = np.asarray(_tanh(_check_input(x)), dtype=float)
+        y = np.asarray(_tanh(as_float_array(x, "x")), dtype=float)
         self.cache = y
         return y
 
@@ -119,7 +100,7 @@ class ReLU(_Elementwise):
     """y = max(0, x);  dy/dx = 1 where x > 0, else 0 (we take 0 at x = 0)."""
 
     def forward(self, x, training=True):
-        x = _check_input(x)
+        x = as_float_array(x, "x")
         self.cache = x
         return np.asarray(_relu(x), dtype=float)
 

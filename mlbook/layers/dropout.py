@@ -24,49 +24,21 @@ that average exactly for networks small enough to enumerate every mask.
 """
 import itertools
 import math
-import numbers
 
 import numpy as np
+
+from ..validation import (as_float_array, as_rng, check_callable, check_choice, check_int,
+                          check_probability)
 
 from .base import Layer
 
 __all__ = [
     "Dropout", "dropout_forward", "dropout_backward",
     "num_masks", "log10_num_masks", "all_masks", "mask_probabilities",
-    "exact_dropout_ensemble", "dropout_layers",
+    "exact_dropout_ensemble",
 ]
 
 MODES = ("inverted", "original")
-
-
-# --------------------------------------------------------------------------------------------
-# argument checks
-
-def _check_p(p):
-    """p must be a real number in [0, 1): the probability of DROPPING a unit."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"p must be a number in [0, 1) (the probability of dropping a unit), "
-                        f"got {type(p).__name__} {p!r}")
-    p = float(p)
-    if not (math.isfinite(p) and 0.0 <= p < 1.0):
-        extra = " (p = 1 would drop every unit)" if p == 1.0 else ""
-        raise ValueError(f"p must be in [0, 1) (the probability of dropping a unit), "
-                         f"got {p!r}{extra}")
-    return p
-
-
-def make_rng(rng):
-    """``None`` -> a fresh unseeded Generator; an int -> ``default_rng(int)``; a Generator as is."""
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"rng seed must be a non-negative integer, got {rng}")
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be None, an integer seed or a numpy.random.Generator, "
-                    f"got {type(rng).__name__}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,16 +51,16 @@ def dropout_forward(x, p, rng):
     Draws the keep-mask ``m = rng.random(x.shape) >= p`` (True = kept, probability 1 - p) and
     returns ``(y, cache)`` with ``y = x * m / (1 - p)`` and ``cache = (m, p)``.
     """
-    p = _check_p(p)
-    x = np.asarray(x, dtype=float)
-    mask = make_rng(rng).random(x.shape) >= p
+    p = check_probability(p, "p")
+    x = as_float_array(x, "x", dtype=np.float64)
+    mask = as_rng(rng).random(x.shape) >= p
     return x * mask / (1.0 - p), (mask, p)
 
 
 def dropout_backward(dy, cache):
     """Backward of :func:`dropout_forward`: ``dx = dy * m / (1 - p)`` with the SAME mask."""
     mask, p = cache
-    return np.asarray(dy, dtype=float) * mask / (1.0 - p)
+    return as_float_array(dy, "dy", shape=mask.shape, dtype=np.float64) * mask / (1.0 - p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,11 +87,9 @@ class Dropout(Layer):
 
     def __init__(self, p, *, rng=None, mode="inverted"):
         super().__init__()
-        self.p = _check_p(p)
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-        self.mode = mode
-        self.rng = make_rng(rng)
+        self.p = check_probability(p, "p")
+        self.mode = check_choice(mode, "mode", MODES)
+        self.rng = as_rng(rng)
         self.mask = None
         self.fixed_mask = None
 
@@ -147,7 +117,7 @@ class Dropout(Layer):
 
     def forward(self, x, training=True):
         """(N, ...) -> same shape. Training: x * m * train_scale; evaluation: x * test_scale."""
-        x = np.asarray(x, dtype=float)
+        x = as_float_array(x, "x", dtype=np.float64)
         if not training:
             self.cache = self.test_scale
             return x * self.test_scale if self.test_scale != 1.0 else x.copy()
@@ -159,7 +129,7 @@ class Dropout(Layer):
         """dx = dy * (the multiplier of the last forward): m * train_scale, or test_scale."""
         if self.cache is None:
             raise RuntimeError("Dropout.backward called before forward")
-        dy = np.asarray(dy, dtype=float)
+        dy = as_float_array(dy, "dy", dtype=np.float64)
         if isinstance(self.cache, np.ndarray) and dy.shape != self.cache.shape:
             raise ValueError(f"dy has shape {dy.shape}, but the last forward produced "
                              f"shape {self.cache.shape}")
@@ -175,24 +145,17 @@ class Dropout(Layer):
 
 def num_masks(n_units):
     """Number of binary masks (= sub-networks) over ``n_units`` units: ``2**n_units`` (exact int)."""
-    n = _check_units(n_units)
-    return 2 ** n
+    return 2 ** check_int(n_units, "n_units", minimum=0)
 
 
 def log10_num_masks(n_units):
     """``log10(2**n) = n * log10(2)``, computed without ever forming 2**n as a float."""
-    return _check_units(n_units) * math.log10(2.0)
-
-
-def _check_units(n_units):
-    if isinstance(n_units, bool) or not isinstance(n_units, numbers.Integral) or n_units < 0:
-        raise ValueError(f"n_units must be a non-negative integer, got {n_units!r}")
-    return int(n_units)
+    return check_int(n_units, "n_units", minimum=0) * math.log10(2.0)
 
 
 def all_masks(n_units):
     """All ``2**n`` keep-masks over ``n`` units, shape (2**n, n), bool, in binary counting order."""
-    n = _check_units(n_units)
+    n = check_int(n_units, "n_units", minimum=0)
     if n > 20:
         raise ValueError(f"n_units = {n} gives 2**{n} masks: too many to enumerate (at most 20)")
     return np.array(list(itertools.product([False, True], repeat=n)), dtype=bool).reshape(2 ** n, n)
@@ -200,16 +163,11 @@ def all_masks(n_units):
 
 def mask_probabilities(masks, p):
     """Probability of each mask: ``(1-p)**kept * p**dropped``; shape (n_masks,), sums to 1."""
-    p = _check_p(p)
+    p = check_probability(p, "p")
     masks = np.asarray(masks, dtype=bool)
     kept = masks.sum(axis=-1)
     dropped = masks.shape[-1] - kept
     return (1.0 - p) ** kept * p ** dropped
-
-
-def dropout_layers(model):
-    """The Dropout layers of a model (a Sequential with ``.layers``, a list, or one layer)."""
-    return [layer for layer in _layers_of(model) if isinstance(layer, Dropout)]
 
 
 def _layers_of(model):
@@ -246,8 +204,8 @@ def exact_dropout_ensemble(model, x, *, output=None):
     drops = [layer for layer in layers if isinstance(layer, Dropout)]
     if not drops:
         raise ValueError("exact_dropout_ensemble: the model has no Dropout layer")
-    output = (lambda z: z) if output is None else output
-    x = np.asarray(x, dtype=float)
+    output = (lambda z: z) if output is None else check_callable(output, "output")
+    x = as_float_array(x, "x")
     # one evaluation pass: the weight-scaled prediction, and the width of each dropout layer
     widths, z = [], x
     for layer in layers:

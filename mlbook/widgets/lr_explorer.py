@@ -14,11 +14,11 @@ their slopes out (1 - out) vanish and the error freezes at 1/2 (0.01^2 + 0.01^2)
 its starting value and stays there ("overshot"). A run whose parameters overflow float64 is
 "diverged": ``train`` stops with an error naming the step, and the curve is drawn up to it.
 """
-import re
 
 import numpy as np
 
 from mlbook import worked_example as we
+from mlbook.optim import DivergenceError
 
 __all__ = ["lr_explorer_update", "lr_explorer_draw", "lr_explorer", "classify_run", "ExplorerFigure"]
 
@@ -59,11 +59,8 @@ def lr_explorer_update(lr, steps=10_000, sequential=False, biases=False):
     try:
         params, errors = we.train(steps, lr, sequential=sequential, biases=biases)
         status, event = None, None
-    except ValueError as exc:
-        m = re.search(r"diverged at step (\d+)", str(exc))
-        if not m:
-            raise
-        event = int(m.group(1))
+    except DivergenceError as exc:                    # the step is data on the exception
+        event = exc.step
         params, errors = we.train(event - 1, lr, sequential=sequential, biases=biases)
         status = "diverged"
     f = we.forward(params)
