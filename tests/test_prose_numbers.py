@@ -8,10 +8,12 @@ output when they agree to the markdown's own precision ("58.6 million" matches 5
 
 Not checked — the whole allow-list:
 
-* LaTeX (``$...$``, ``$$...$$``): equations and their constants;
+* display equations (``$$...$$``); in inline math (``$...$``) only the numbers stated as a value
+  are checked — right after =, ≈, ~, <, > (``$\\approx 0.32\\,\\alpha$``); a formula's constants
+  (``$(1 - 2\\alpha)$``) are not;
 * code (inline backticks, fenced or indented blocks), HTML tags, link targets ``](...)``;
 * heading and list numbers (``## 3.``, ``### 1.2``, ``1. item``), and numbers right after
-  "section(s)", "cell", "exercise", "hint", "step(s) of the list", "notebook(s)";
+  "section(s)", "§", "cell(s)", "exercise(s)", "hint(s)", "notebook(s)";
 * notebook numbers written with a leading zero (``02``, ``06 — ...``);
 * years (1900-2099 not followed by a word: "Kingma & Ba 2015", "(Zeiler 2012)");
 * digits inside a name (``L2``, ``float64``, ``fc6``, ``x_1``).
@@ -31,7 +33,8 @@ SOLUTIONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Known offenders in notebooks owned by other branches (being fixed in parallel); the
 # integrator removes an entry once its notebook passes.
 KNOWN_OFFENDERS = {
-    # filled in below after measuring; see the reason string of each xfail
+    "02_worked_example.ipynb": "notebook 02 (fixed on another branch): cell 39 types the last "
+                               "digits '…118' / '…119' of a product instead of printing them",
 }
 
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
@@ -42,7 +45,7 @@ NUMBER = re.compile(
     r"(?:\s*(thousand|million|billion|trillion)\b)?")
 OUTPUT_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:[eE]([-+]?\d+))?")
 REFERENCE_WORDS = re.compile(
-    r"(?:sections?|§|cells?|exercises?|hints?|notebooks?|figure|step)\s*$", re.I)
+    r"(?:sections?|§|cells?|exercises?|hints?|notebooks?)\s*$", re.I)
 
 
 def _cells(path):
@@ -183,7 +186,9 @@ def test_the_detector_finds_typed_numbers_and_skips_the_allow_list():
           "[06 — optimizers](06_x.ipynb). L2 and float64 are names. "
           "It holds 58.6 million parameters, 94 % of them, and 10,000 steps.")
     found = [t for t, _, _ in markdown_numbers(md)]
-    assert found == ["0.32", "2000", "58.6 million", "94", "10,000"]
+    assert found == ["0.32", "2000", "0.25", "58.6 million", "94", "10,000"]
+    assert [t for t, _, _ in markdown_numbers(r"$(1 - 2\alpha)$ and $e^{-x}$, but $\approx 0.32\,\alpha$")] \
+        == ["0.32"]
 
 
 def test_matching_uses_the_markdown_precision():
