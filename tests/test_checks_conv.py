@@ -155,3 +155,52 @@ def test_hints_are_registered():
     assert len(HINTS["conv_output_size"]) == 3
     assert "// stride + 1" in str(hint("conv_output_size", 3))
     assert "hint 1 of 3" in str(hint("conv2d_no_padding", 1))
+
+
+# ------------------------------------------------------------------ conv2d_kernel_grad
+from mlbook.checks import check_conv2d_kernel_grad  # noqa: E402
+from mlbook.conv import conv2d_backward  # noqa: E402
+
+
+def kgrad_loops(image, kernel, dout):
+    kh, kw = kernel.shape
+    OH, OW = dout.shape
+    return np.array([[np.sum(dout * image[a:a + OH, b:b + OW]) for b in range(kw)]
+                     for a in range(kh)])
+
+
+def test_kernel_grad_reference_and_loops_pass():
+    assert check_conv2d_kernel_grad(lambda X, K, G: conv2d_backward(X, K, G)[1])
+    assert check_conv2d_kernel_grad(kgrad_loops)
+
+
+@pytest.mark.parametrize("fn,words", [
+    (lambda X, K, G: kgrad_loops(X, K, G)[::-1, ::-1], "flipped"),
+    (lambda X, K, G: kgrad_loops(X, K, G).T, "transposed"),
+    (lambda X, K, G: -kgrad_loops(X, K, G), "wrong sign"),
+    (lambda X, K, G: kgrad_loops(X, K, G) / G.size, "SUMS"),
+    (lambda X, K, G: kgrad_loops(X, K, np.ones_like(G)), "dout is missing"),
+    (lambda X, K, G: conv2d_backward(X, K, G)[0], "gradient with respect to the IMAGE"),
+])
+def test_kernel_grad_mistakes_named(fn, words):
+    r = check_conv2d_kernel_grad(fn)
+    assert r.status == "wrong" and words in str(r), str(r)
+    assert "expected" in str(r) and "On input" in str(r)
+
+
+@pytest.mark.parametrize("fn,words", [
+    (lambda X, K, G: None, "returned None"),
+    (lambda X, K, G: [[0.0]], "Python list"),
+    (lambda X, K, G: 1 / 0, "ZeroDivisionError"),
+    (lambda X, K, G: np.full(K.shape, np.nan), "nan"),
+])
+def test_kernel_grad_survives_hostile(fn, words):
+    r = check_conv2d_kernel_grad(fn)
+    assert r.status == "wrong" and words in str(r), str(r)
+
+
+def test_kernel_grad_not_attempted_and_hints():
+    def todo(X, K, G):
+        raise NotImplementedError("exercise")
+    assert check_conv2d_kernel_grad(todo).status == "not_attempted"
+    assert len(HINTS["conv2d_kernel_grad"]) == 3 and "hint 1 of 3" in str(hint("conv2d_kernel_grad", 1))

@@ -35,6 +35,17 @@ def global_rng(x, p, rng):
     return x * mask / (1 - p), (mask, p)
 
 
+def own_seed(x, p, rng):              # ignores the rng it was given: a generator of its own
+    mask = np.random.default_rng(0).random(x.shape) >= p
+    return x * mask / (1 - p), (mask, p)
+
+
+def draws_but_ignores(x, p, rng):     # touches the rng, but the mask comes from elsewhere
+    rng.random()
+    mask = np.random.default_rng(42).random(x.shape) >= p
+    return x * mask / (1 - p), (mask, p)
+
+
 def only_y(x, p, rng):
     return dropout_forward(x, p, rng)[0]
 
@@ -56,7 +67,9 @@ def test_forward_alternative_correct_draw_passes():
     (times_keep, "multiplied by (1 - p)"),
     (keeps_with_p, "probability of DROPPING"),
     (one_mask_per_batch, "same mask"),
-    (global_rng, "same seed"),
+    (global_rng, "did not draw a single number from the rng"),
+    (own_seed, "did not draw a single number from the rng"),
+    (draws_but_ignores, "does not depend on the rng you were given"),
     (only_y, "return the pair (y, cache)"),
 ])
 def test_forward_mistakes_named(fn, words):
@@ -181,3 +194,17 @@ def test_hints_registered():
     for name in ["dropout_forward", "dropout_backward", "l2_penalty"]:
         assert len(HINTS[name]) >= 2
         assert "💡" in str(hint(name, 1))
+
+
+def test_forward_that_ignores_rng_is_told_so_and_nothing_else_is():
+    r = check_dropout_forward(own_seed)
+    assert r.status == "wrong" and "rng" in str(r) and "default_rng" in str(r), str(r)
+    # the reference, and a valid alternative that skips drawing when p == 0, pass
+    def skip_at_zero(x, p, rng):
+        if p == 0:
+            return x.copy(), (np.ones(x.shape, bool), p)
+        return dropout_forward(x, p, rng)
+    assert check_dropout_forward(skip_at_zero)
+    # dropout_backward's check reports the forward problem
+    r = check_dropout_backward(own_seed, dropout_backward)
+    assert r.status == "wrong" and "rng" in str(r), str(r)

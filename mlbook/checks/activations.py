@@ -186,15 +186,18 @@ def check_softmax(softmax_fn):
 
 register_hints({
     "sigmoid_grad": [
-        "σ'(x) can be written with σ(x) itself: compute s = sigmoid(x) first.",
-        "Differentiate σ(x) = (1 + e^-x)^-1 with the chain rule: σ'(x) = e^-x / (1 + e^-x)², "
-        "and e^-x / (1 + e^-x) = 1 − σ(x).",
-        "s = sigmoid(x); return s * (1 - s)",
+        "Write σ(x) = (1 + e^-x)^-1 and differentiate with the chain rule: the power -1 outside, "
+        "e^-x inside.",
+        "You should get σ'(x) = e^-x / (1 + e^-x)². Split it into two factors, "
+        "1 / (1 + e^-x) · e^-x / (1 + e^-x), and write each with σ(x).",
+        "The first factor is σ(x), the second 1 − σ(x). Compute s = sigmoid(x) once and combine: "
+        "return s * (1 - s)",
     ],
     "tanh_grad": [
-        "Like the sigmoid, tanh' can be written with tanh itself.",
-        "d/dx tanh(x) = 1 − tanh(x)² (the square of tanh, not of 1 − tanh).",
-        "t = np.tanh(x); return 1 - t ** 2",
+        "Write tanh = u / v with u = e^x − e^-x and v = e^x + e^-x. Note that u' = v and v' = u, "
+        "and use the quotient rule.",
+        "(u'v − uv') / v² = (v² − u²) / v². Write that with u / v = tanh(x).",
+        "It is 1 − tanh(x)² — the square of tanh, not of 1 − tanh: t = np.tanh(x); return 1 - t ** 2",
     ],
     "softmax": [
         "softmax(z)_i = e^{z_i} / Σ_j e^{z_j}, with the sum along the last axis "

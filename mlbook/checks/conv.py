@@ -2,8 +2,10 @@
 
     check_conv2d_no_padding(conv2d_no_padding)   # student's (image, kernel) -> (H-kh+1, W-kw+1)
     check_conv_output_size(conv_output_size)     # student's (n, kernel, stride, padding) -> int
+    check_conv2d_kernel_grad(conv2d_kernel_grad) # student's (image, kernel, dout) -> dL/dkernel
 
-Both compare with :mod:`mlbook.conv` and name the usual slips: a flipped kernel (true
+The first two compare with :mod:`mlbook.conv`; the kernel gradient is compared with central
+finite differences of L(K) = sum(dout * conv2d(image, K)). All name the usual slips: a flipped kernel (true
 convolution instead of the cross-correlation deep learning uses), an output one pixel too
 small or too large, a transposed result, a missing floor, padding counted on one side only.
 """
@@ -11,9 +13,11 @@ import numpy as np
 
 from mlbook.conv import PREWITT_X, PREWITT_Y, conv2d, output_size
 
+from mlbook.gradcheck import numerical_gradient
+
 from .core import Case, check_function, register_hints
 
-__all__ = ["check_conv2d_no_padding", "check_conv_output_size"]
+__all__ = ["check_conv2d_no_padding", "check_conv_output_size", "check_conv2d_kernel_grad"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,6 +153,73 @@ def check_conv_output_size(conv_output_size):
             "by layer, before running it.")
 
 
+# --------------------------------------------------------------------------------------------
+# the kernel's gradient (backward pass of conv2d, stride 1, no padding)
+
+def _numeric_kernel_grad(image, kernel, dout):
+    """dL/dkernel by central differences of L(K) = sum(dout * conv2d(image, K))."""
+    image, dout = np.asarray(image, dtype=float), np.asarray(dout, dtype=float)
+    # L is linear in K, so a large step is exact up to rounding
+    return numerical_gradient(lambda K: float(np.sum(dout * conv2d(image, K))),
+                              np.array(kernel, dtype=float), eps=1e-3)
+
+
+def _grad_cases():
+    rng = np.random.default_rng(8)
+    cases = [Case(np.arange(9.0).reshape(3, 3), np.zeros((2, 2)), np.ones((2, 2)),
+                  label="image 3x3 = arange(9), kernel 2x2, dout = ones (2x2)")]
+    for (H, W), (kh, kw) in [((4, 5), (2, 3)), ((6, 6), (3, 3)), ((5, 7), (3, 2))]:
+        image, kernel = rng.normal(size=(H, W)), rng.normal(size=(kh, kw))
+        dout = rng.normal(size=(H - kh + 1, W - kw + 1))
+        cases.append(Case(image, kernel, dout,
+                          label=f"random image ({H}, {W}), kernel ({kh}, {kw}), dout "
+                                f"({H - kh + 1}, {W - kw + 1})"))
+    return cases
+
+
+_GRAD_CASES = _grad_cases()
+
+
+def _diagnose_kernel_grad(got, case):
+    image, kernel, dout = (np.asarray(a, dtype=float) for a in case.args)
+    H, W = image.shape
+    kh, kw = kernel.shape
+    ref = conv2d(image, dout)
+    if _close(got, ref[::-1, ::-1]):
+        return ("the result is flipped: dL/dK[a, b] collects image[i + a, j + b] * dout[i, j] — "
+                "slide dout over the image as it is, without flipping anything.")
+    if not _close(ref, ref.T) and _close(got, ref.T):
+        return ("the result is transposed: dL/dK[a, b] goes with row offset a and column "
+                "offset b, in the kernel's shape (kh, kw).")
+    if _close(got, -ref):
+        return "every value has the wrong sign."
+    if _close(got, ref / dout.size):
+        return "you averaged over the output pixels; the chain rule SUMS over them."
+    if _close(got, conv2d(image, np.ones_like(dout))):
+        return ("dout is missing: each output pixel's contribution is weighted by the gradient "
+                "arriving there, dout[i, j].")
+    try:
+        shape = np.shape(got)
+    except Exception:  # noqa: BLE001
+        return None
+    if shape == (H, W):
+        return ("that has the image's shape — the gradient with respect to the IMAGE. This "
+                "exercise asks for the gradient with respect to the kernel, shape (kh, kw).")
+    if shape == dout.shape and dout.shape != kernel.shape:
+        return "that has dout's shape; the kernel's gradient has the kernel's shape (kh, kw)."
+    return None
+
+
+def check_conv2d_kernel_grad(conv2d_kernel_grad):
+    """Check ``conv2d_kernel_grad(image, kernel, dout) -> dL/dkernel`` (kernel's shape) against
+    finite differences of ``L(K) = sum(dout * conv2d(image, K))``."""
+    return check_function(
+        conv2d_kernel_grad, _numeric_kernel_grad, _GRAD_CASES, exercise="conv2d_kernel_grad",
+        diagnose=_diagnose_kernel_grad, rtol=1e-6, atol=1e-7,
+        why="The kernel's gradient is itself a correlation: of the input with the upstream "
+            "gradient. Every position the kernel visited contributes.")
+
+
 register_hints({
     "conv2d_no_padding": [
         "The output has H - kh + 1 rows and W - kw + 1 columns: that is how many positions the "
@@ -164,5 +235,13 @@ register_hints({
         "A window of length `kernel` has n + 2p - kernel + 1 positions at stride 1; with stride s "
         "you keep every s-th of them, starting with the first.",
         "return (n + 2 * padding - kernel) // stride + 1",
+    ],
+    "conv2d_kernel_grad": [
+        "Write out[i, j] as a sum over a, b. Which terms contain kernel[a, b]? Its derivative "
+        "with respect to kernel[a, b] is the image value it multiplies there.",
+        "By the chain rule, dL/dkernel[a, b] = sum over every output pixel (i, j) of "
+        "dout[i, j] * image[i + a, j + b].",
+        "For fixed (a, b) that sum is np.sum(dout * image[a:a+OH, b:b+OW]) with (OH, OW) = "
+        "dout.shape: two loops over a and b. (It is a correlation of the image with dout.)",
     ],
 })

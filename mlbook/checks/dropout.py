@@ -7,7 +7,8 @@
 A dropout mask is random, so the forward check does not compare with a reference draw: it
 reads the mask off the student's output (``y != 0`` for an ``x`` with no zeros) and checks
 (1) the kept units are scaled by exactly 1/(1-p), (2) the kept fraction is within 5 standard
-deviations of 1-p, (3) each entry gets its own mask, (4) the same seed gives the same mask.
+deviations of 1-p, (3) each entry gets its own mask, (4) the mask is drawn from the ``rng``
+argument: the generator is used, the same seed gives the same mask and another seed another.
 The backward check then requires ``dx = dy * mask / (1-p)`` with the forward pass's mask.
 """
 import math
@@ -43,7 +44,9 @@ def _fmt(v):
 
 def _forward_output(fn, x, p, seed):
     """Call the student's forward; return (y, cache, None) or (None, None, message)."""
-    case = Case(x, p, _seeded(seed), label=f"x of shape {x.shape}, p={p}, rng=default_rng({seed})")
+    rng = _seeded(seed)
+    state = rng.bit_generator.state
+    case = Case(x, p, rng, label=f"x of shape {x.shape}, p={p}, rng=default_rng({seed})")
     got, error = guarded_call(fn, case)      # may raise NotAttempted
     where = f"On input {case.label}:\n"
     if error:
@@ -58,6 +61,11 @@ def _forward_output(fn, x, p, seed):
     problem = _array_problem(y, x.shape, "y")
     if problem:
         return None, None, where + problem
+    if p > 0 and rng.bit_generator.state == state:
+        return None, None, where + (
+            "your function did not draw a single number from the rng it was given. Draw the "
+            "mask from that generator (rng.random(x.shape)), not from np.random or a generator "
+            "of your own: the caller's seed must decide which units are dropped")
     return np.asarray(y, dtype=float), cache, None
 
 
@@ -133,6 +141,14 @@ def _forward_problem(fn, p, seed):
     if not np.array_equal(y2, y):
         return label + ("two calls with the same seed gave different masks: draw the mask "
                         "from the rng argument (rng.random(...)), not from np.random"), None
+    y3, _, msg3 = _forward_output(fn, x, p, seed + 1000)
+    if msg3:
+        return msg3, None
+    if np.array_equal(y3 != 0, mask):
+        return label + (f"rng=default_rng({seed}) and rng=default_rng({seed + 1000}) gave the "
+                        "same mask: your mask does not depend on the rng you were given (a seed "
+                        "or generator of your own inside the function?). Draw it from the rng "
+                        "argument: rng.random(x.shape)"), None
     return None, (x, y, cache)
 
 
@@ -276,8 +292,9 @@ def check_l2_penalty(l2_penalty):
         Case(rng.normal(size=(5,)), 2.5, label="W of shape (5,), lam = 2.5"),
     ]
     return check_function(l2_penalty, _l2_reference, cases, exercise="l2_penalty",
-                          why="Each gradient step now also shrinks every weight by the factor "
-                              "(1 - 2 lr lam): weight decay.",
+                          why="With plain gradient descent each step now also shrinks every "
+                              "weight by the factor (1 - 2 lr lam): weight decay. (Under Adam it "
+                              "is not the same: see below.)",
                           diagnose=_l2_diagnose)
 
 
@@ -286,19 +303,23 @@ def check_l2_penalty(l2_penalty):
 
 register_hints({
     "dropout_forward": [
-        "Draw one uniform number per entry, `rng.random(x.shape)`, and keep the entries where it "
-        "is at least p: `mask = rng.random(x.shape) >= p` (True = kept, probability 1 - p).",
-        "Zero the dropped units and scale the kept ones: `y = x * mask / (1 - p)`. "
-        "Then E[y] = (1 - p) * x / (1 - p) = x.",
-        "Return the pair `(y, (mask, p))`: backward needs the very same mask.",
+        "rng.random(x.shape) gives one uniform number in [0, 1) per entry; it is >= p with "
+        "probability 1 - p — that comparison is a keep-mask (a boolean array).",
+        "An entry kept with probability 1 - p and then multiplied by c has expected value "
+        "(1 - p) * c * x. Choose c so that this is x.",
+        "y = x * mask / (1 - p), and return the pair (y, (mask, p)): backward needs the very "
+        "same mask.",
     ],
     "dropout_backward": [
-        "The forward pass is y = x * c with a constant c = mask / (1 - p) per entry, "
-        "so dy/dx = c.",
-        "Unpack `mask, p = cache` and return `dy * mask / (1 - p)` — do not draw a new mask.",
+        "Entry by entry, the forward pass multiplied x by a constant: 0 for a dropped entry, the "
+        "scale factor for a kept one. What is dy_j/dx_j then?",
+        "So dL/dx_j = dL/dy_j times that same constant, built from the forward pass's mask — take "
+        "it out of the cache; never draw a new one here.",
+        "mask, p = cache; return dy * mask / (1 - p)",
     ],
     "l2_penalty": [
-        "The loss is `lam * np.sum(W ** 2)`.",
-        "d(lam w^2)/dw = 2 lam w, entry by entry: `dW = 2 * lam * W`. Return `(loss, dW)`.",
+        "The penalty is one number: lam * np.sum(W ** 2).",
+        "Differentiate with respect to one entry w: only its own term lam * w**2 depends on it.",
+        "d(lam w^2)/dw = 2 lam w, for every entry at once: dW = 2 * lam * W. Return (penalty, dW).",
     ],
 })

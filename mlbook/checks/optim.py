@@ -143,16 +143,17 @@ register_hints({
     "momentum_update": [
         "Two lines: first the new velocity from the old velocity and the gradient, then the new "
         "weights from the new velocity.",
-        "v_new = momentum * v - lr * dw   — the velocity keeps a fraction `momentum` of itself "
-        "and is pushed downhill by the gradient.",
-        "w_new = w + v_new. Return (w_new, v_new), and build new arrays (no `v *= ...`).",
+        "The velocity keeps a fraction `momentum` of itself and is pushed downhill by the plain "
+        "gradient step: v_new = momentum * v - lr * dw (no `v *= ...`: that changes the caller's array).",
+        "The weights move by the new velocity: w_new = w + v_new. Return (w_new, v_new).",
     ],
     "adam_update": [
-        "Adam keeps two running averages: m of the gradient (like momentum) and v of the squared "
-        "gradient (like RMSProp).",
+        "A running average with decay rate beta keeps the fraction beta of its old value and adds "
+        "(1 - beta) times the new one. Adam keeps two: m of the gradient (like momentum) and v of "
+        "the squared gradient (like RMSProp).",
         "m_new = beta1*m + (1 - beta1)*dw and v_new = beta2*v + (1 - beta2)*dw**2.",
-        "Both averages start at 0, so divide by (1 - beta1**t) and (1 - beta2**t): "
-        "m_hat = m_new / (1 - beta1**t), v_hat = v_new / (1 - beta2**t).",
+        "Both averages start at 0, so early on they are too small: divide by (1 - beta1**t) and "
+        "(1 - beta2**t): m_hat = m_new / (1 - beta1**t), v_hat = v_new / (1 - beta2**t).",
         "w_new = w - lr * m_hat / (np.sqrt(v_hat) + eps); return (w_new, m_new, v_new) — the "
         "uncorrected m_new and v_new are what the next step needs.",
     ],
