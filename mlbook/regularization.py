@@ -1,4 +1,4 @@
-"""Weight penalties: L2 (weight decay), L1 and elastic net.
+"""Weight penalties: L2, L1 and elastic net.
 
 The regularized objective adds a penalty on the WEIGHTS to the data loss (biases are left
 alone: they do not make the function more wiggly, only shift it):
@@ -13,6 +13,11 @@ alone: they do not make the function more wiggly, only shift it):
 ``lam * w``). With plain gradient descent the L2 term is "weight decay":
 
     w <- w - lr (dL_data/dw + 2 lam w) = (1 - 2 lr lam) w - lr dL_data/dw
+
+Only there. Under an adaptive optimizer (Adam, RMSProp, Adagrad) the penalty's gradient is
+rescaled per weight together with the data gradient, so an L2 penalty is NOT weight decay;
+decoupled decay (AdamW: ``w <- w - lr * wd * w`` outside the adaptive step) is a different
+method. ``Penalized`` adds the penalty's gradient, i.e. it is the L2 penalty in every case.
 
 Usage with the params/grads dicts of ``mlbook.layers``::
 
@@ -154,7 +159,7 @@ class Penalty:
 
 
 class L2(Penalty):
-    """L2 penalty (weight decay): ``lam * sum w^2``, gradient ``2 lam w``."""
+    """L2 penalty ``lam * sum w^2``, gradient ``2 lam w`` (weight decay only under plain SGD)."""
 
     name = "L2"
 
