@@ -8,4 +8,5 @@ from .base import Layer
 from .dense import *          # noqa: F401,F403  Dense, Sigmoid, Tanh, ReLU, Sequential, fit
 from .convolutional import *  # noqa: F401,F403  Conv2D, MaxPool2D, Flatten
 from .dropout import *        # noqa: F401,F403  Dropout
+from .batchnorm import *      # noqa: F401,F403  BatchNorm, BatchNorm2D
 from .training import *       # noqa: F401,F403  fit (mini-batch training loop)

@@ -17,6 +17,7 @@ from ..activations import relu as _relu
 from ..activations import relu_grad as _relu_grad
 from ..activations import sigmoid as _sigmoid
 from ..activations import tanh as _tanh
+from ..init import initialize
 from .base import Layer
 
 __all__ = ["Dense", "Sigmoid", "Tanh", "ReLU", "Sequential"]
@@ -33,12 +34,14 @@ class Dense(Layer):
 
     Weights start uniform in [-a, a] with a = sqrt(6 / (n_in + n_out)) (Glorot & Bengio 2010,
     the initialisation in the slides), biases at 0. Pass ``rng`` (a ``np.random.Generator``
-    or an int seed) for reproducible weights.
+    or an int seed) for reproducible weights, and ``init`` (a name in
+    ``mlbook.init.INITIALIZERS`` or a callable ``f(shape, *, fan_in, fan_out, rng)``) for
+    another scheme; fan_in = n_in, fan_out = n_out.
 
     params: 'W' (n_in, n_out), 'b' (n_out,)
     """
 
-    def __init__(self, n_in, n_out, *, rng=None):
+    def __init__(self, n_in, n_out, *, rng=None, init="glorot_uniform"):
         super().__init__()
         for name, v in (("n_in", n_in), ("n_out", n_out)):
             if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
@@ -48,8 +51,8 @@ class Dense(Layer):
             rng = np.random.default_rng(rng)
         elif not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}")
-        a = np.sqrt(6.0 / (self.n_in + self.n_out))
-        self.params = {"W": rng.uniform(-a, a, size=(self.n_in, self.n_out)),
+        self.params = {"W": initialize(init, (self.n_in, self.n_out), fan_in=self.n_in,
+                                       fan_out=self.n_out, rng=rng),
                        "b": np.zeros(self.n_out)}
         self.zero_grad()
 
