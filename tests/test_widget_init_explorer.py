@@ -77,8 +77,9 @@ def test_what_the_schemes_show():
     np.testing.assert_allclose(bn["act_std"], bn["act_std"][0], rtol=0.05)
     zeros = init_explorer_update(3, "tanh", "zeros", False)
     assert np.all(zeros["act_std"] == 0) and np.all(zeros["dW_norm"] == 0)
-    big = init_explorer_update(4, "tanh", "he_uniform", False)
-    assert np.all(np.isnan(he["act_sat"])) and np.all(big["act_sat"] >= 0)
+    big = init_explorer_update(6, "tanh", "normal(1)", False)
+    assert np.all(big["act_sat"] > 0.6) and np.all(glorot["act_sat"] < 0.01)   # saturated tanh
+    assert np.all(np.isnan(he["act_sat"]))
 
 
 def test_bad_input():

@@ -1,15 +1,15 @@
-"""Checkers for notebook 07 (initialization and batch normalization): ``he_normal``,
-``batchnorm_forward``, ``batchnorm_backward``.
+"""Checkers for notebook 07 (initialization and batch normalization): ``he_normal`` and
+``batchnorm_backward``.
 
 * ``he_normal`` is random, so its checker looks at large draws: the shape, a mean of 0, the
   variance against 2 / fan_in (within 5 standard errors), a Gaussian shape (kurtosis 3, where a
   uniform has 1.8) and reproducibility from ``rng``. It names the usual slips: fan_out instead
   of fan_in, the missing factor 2, Glorot's variance, the variance passed where numpy wants the
   standard deviation, a uniform draw, the global ``np.random``.
-* ``batchnorm_forward`` / ``batchnorm_backward`` are compared with mlbook's reference
-  (``mlbook.layers.batchnorm``); a wrong answer is matched against the usual slips: the unbiased
-  variance, eps outside the square root, statistics over the wrong axis, and — in backward —
-  forgetting the paths through the mean and/or the variance, sums where means belong.
+* ``batchnorm_backward`` is compared with mlbook's reference (``mlbook.layers.batchnorm``); a
+  wrong answer is matched against the usual slips: forgetting the paths through the mean and/or
+  the variance, the unbiased variance, sums where means belong, a missing gamma, dgamma from x
+  instead of xhat, unsummed parameter gradients.
 """
 import numpy as np
 
@@ -18,7 +18,7 @@ from .core import (CORRECT, WRONG, Case, CheckResult, NotAttempted, _not_attempt
 from mlbook.layers.batchnorm import batchnorm_backward as _bn_backward
 from mlbook.layers.batchnorm import batchnorm_forward as _bn_forward
 
-__all__ = ["check_he_normal", "check_batchnorm_forward", "check_batchnorm_backward"]
+__all__ = ["check_he_normal", "check_batchnorm_backward"]
 
 
 def _close(a, b, rel):
@@ -118,39 +118,12 @@ def _draw_problem(w, shape):
 
 
 # --------------------------------------------------------------------------------------------
-# batchnorm_forward
-
-def _bn_forward_reference(x, gamma, beta, eps):
-    return _bn_forward(x, gamma, beta, eps)[0]
-
+# batchnorm_backward helpers
 
 def _bn_inputs(seed, shape=(6, 3)):
     rng = np.random.default_rng(seed)
     x = rng.normal(2.0, 3.0, size=shape)
     return x, rng.normal(1.0, 0.5, size=shape[1]), rng.normal(size=shape[1])
-
-
-def _forward_variants(x, gamma, beta, eps):
-    mu, var = x.mean(0), x.var(0)
-    return [
-        ("you used the UNBIASED variance (divide by N - 1, ddof=1); batch normalization "
-         "normalizes with the batch's own, biased variance: divide by N (np.var's default)",
-         lambda: gamma * (x - mu) / np.sqrt(x.var(0, ddof=1) + eps) + beta),
-        ("eps belongs INSIDE the square root: sqrt(var + eps), not sqrt(var) + eps",
-         lambda: gamma * (x - mu) / (np.sqrt(var) + eps) + beta),
-        ("the statistics are over the wrong axis: each FEATURE (column) is normalized over the "
-         "batch, i.e. mean and variance along axis 0",
-         lambda: gamma * (x - x.mean(1, keepdims=True))
-         / np.sqrt(x.var(1, keepdims=True) + eps) + beta),
-        ("you divided by the variance; divide by the standard deviation sqrt(var + eps)",
-         lambda: gamma * (x - mu) / (var + eps) + beta),
-        ("gamma and beta are missing: after normalizing, scale by gamma and shift by beta",
-         lambda: (x - mu) / np.sqrt(var + eps)),
-        ("beta is missing: y = gamma * xhat + beta", lambda: gamma * (x - mu) / np.sqrt(var + eps)),
-        ("gamma is missing: y = gamma * xhat + beta", lambda: (x - mu) / np.sqrt(var + eps) + beta),
-        ("the mean is not subtracted: xhat = (x - mean) / sqrt(var + eps)",
-         lambda: gamma * x / np.sqrt(var + eps) + beta),
-    ]
 
 
 def _first_match(got, variants, index=None):
@@ -166,24 +139,6 @@ def _first_match(got, variants, index=None):
                     and np.allclose(got, cand, rtol=1e-6, atol=1e-9):
                 return text
     return None
-
-
-def check_batchnorm_forward(batchnorm_forward):
-    """Check ``batchnorm_forward(x, gamma, beta, eps) -> y`` (training mode, x (N, D))."""
-    cases = []
-    for seed, shape, eps, label in [(0, (4, 2), 1e-5, "x of shape (4, 2)"),
-                                    (1, (6, 3), 1e-5, "x of shape (6, 3)"),
-                                    (2, (5, 4), 0.5, "x of shape (5, 4), eps = 0.5")]:
-        x, gamma, beta = _bn_inputs(seed, shape)
-        cases.append(Case(x, gamma, beta, eps, label=label + ", random gamma and beta"))
-
-    def diagnose(got, case):
-        return _first_match(got, _forward_variants(*case.args))
-
-    return check_function(batchnorm_forward, _bn_forward_reference, cases,
-                          exercise="batchnorm_forward", diagnose=diagnose,
-                          why="Each feature now has mean beta and standard deviation about "
-                              "|gamma| over the batch, whatever the layer before did.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,11 +234,6 @@ register_hints({
         "Keeping Var(z) = Var(z') from layer to layer needs fan_in * Var(w) / 2 = 1, i.e. "
         "Var(w) = 2 / fan_in. numpy wants the standard deviation: sqrt(2 / fan_in).",
         "return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)",
-    ],
-    "batchnorm_forward": [
-        "Per feature (column), over the batch (axis 0): mu = x.mean(axis=0) and the biased "
-        "variance var = x.var(axis=0) (np.var divides by N).",
-        "xhat = (x - mu) / np.sqrt(var + eps) — eps inside the root; then y = gamma * xhat + beta.",
     ],
     "batchnorm_backward": [
         "Recompute mu, var (biased), s = 1 / sqrt(var + eps) and xhat = (x - mu) * s. "

@@ -21,19 +21,23 @@ import io
 
 import numpy as np
 
-from mlbook.init import INITIALIZERS
+from mlbook.init import INITIALIZERS, normal
 from mlbook.layers import BatchNorm, Dense, ReLU, Sigmoid, Tanh
 from mlbook.validation import check_choice, check_flag, check_int
 
 __all__ = ["init_explorer_update", "init_explorer_draw", "init_explorer", "deep_stack",
-           "INIT_ACTIVATIONS"]
+           "INIT_ACTIVATIONS", "INIT_SCHEMES"]
 
 INIT_ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
+# mlbook.init's schemes ("normal" is N(0, 0.01^2)) plus a too-large Gaussian, N(0, 1)
+INIT_SCHEMES = {**INITIALIZERS, "normal(1)": normal(1.0)}
 BINS = 41
 
 
 def deep_stack(depth, activation, scheme, batchnorm, *, width=128, seed=0):
-    """The list of mlbook layers [Dense, (BatchNorm), f] * depth, weights from ``scheme``."""
+    """The list of mlbook layers [Dense, (BatchNorm), f] * depth, weights from ``scheme`` (a
+    name in INIT_SCHEMES or an initializer callable)."""
+    scheme = INIT_SCHEMES.get(scheme, scheme) if isinstance(scheme, str) else scheme
     rng = np.random.default_rng(seed)
     layers = []
     for _ in range(depth):
@@ -79,7 +83,8 @@ def init_explorer_update(depth=10, activation="tanh", scheme="glorot_uniform", b
     """Forward and backward through ``depth`` layers at initialization; per-layer statistics.
 
     Returns a dict (arrays have one entry per layer, 1 .. depth):
-      'depth', 'activation', 'scheme', 'batchnorm'   the settings
+      'depth', 'activation', 'scheme', 'batchnorm'   the settings (scheme: a name in
+                                INIT_SCHEMES — mlbook.init's, plus "normal(1)" = N(0, 1))
       'act_mean', 'act_std'     mean and standard deviation of h_l
       'act_zero', 'act_sat'     fraction of h_l exactly 0; fraction saturated (f'(z) below 1 %
                                 of its maximum; NaN for ReLU)
@@ -92,7 +97,7 @@ def init_explorer_update(depth=10, activation="tanh", scheme="glorot_uniform", b
     """
     depth = check_int(depth, "depth", minimum=1, maximum=50)
     activation = check_choice(activation, "activation", tuple(INIT_ACTIVATIONS))
-    scheme = check_choice(scheme, "scheme", tuple(INITIALIZERS))
+    scheme = check_choice(scheme, "scheme", tuple(INIT_SCHEMES))
     batchnorm = check_flag(batchnorm, "batchnorm")
     width = check_int(width, "width", minimum=2)
     n = check_int(n, "n", minimum=2)
@@ -239,7 +244,7 @@ def init_explorer(depth=10, activation="tanh", scheme="normal", batchnorm=False)
     init_explorer_update(1, activation, scheme, batchnorm, width=2, n=2)   # validate early
     d = W.IntSlider(value=depth, min=1, max=20, description="depth", continuous_update=False)
     act = W.Dropdown(options=list(INIT_ACTIVATIONS), value=activation, description="activation")
-    sch = W.Dropdown(options=list(INITIALIZERS), value=scheme, description="init")
+    sch = W.Dropdown(options=list(INIT_SCHEMES), value=scheme, description="init")
     bn = W.Checkbox(value=batchnorm, description="BatchNorm", indent=False)
     stats = W.HTML()
     out = W.Output(layout=W.Layout(height="330px"))
