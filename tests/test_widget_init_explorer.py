@@ -57,7 +57,8 @@ def test_data_matches_an_independent_computation(depth, activation, scheme, batc
             assert counts.max() == 1.0
             raw = np.histogram(nz, bins=d["act_edges"])[0]
             np.testing.assert_allclose(counts, raw / raw.max(), atol=2.0 / raw.max())
-        assert np.abs(h).max() <= d["act_edges"][-1] + 1e-12
+            assert raw.sum() > 0.97 * nz.size            # the edges hold nearly every value
+        assert d["act_edges"][-1] >= min(4 * h.std(), np.abs(h).max())
     assert d["text"].splitlines()[0].startswith(f"{depth} layers, {activation}, {scheme}")
     assert len(d["text"].splitlines()) == depth + 2
 

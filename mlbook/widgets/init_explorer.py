@@ -52,12 +52,13 @@ def _hist(values, edges):
     """Counts of the NON-ZERO values in the bins, scaled to a peak of 1; and the zero fraction.
 
     Exact zeros (ReLU's inactive half, a collapsed layer) would dwarf everything else; they are
-    reported as a fraction instead. (Equal-width bins: an index and a bincount, no sort.)
+    reported as a fraction instead. Values outside the edges are left out. (Equal-width bins:
+    an index and a bincount, no sort.)
     """
     v = values[values != 0.0]
     nb = len(edges) - 1
     idx = np.floor((v - edges[0]) * (nb / (edges[-1] - edges[0]))).astype(np.intp)
-    counts = np.bincount(np.clip(idx, 0, nb - 1), minlength=nb).astype(float)
+    counts = np.bincount(idx[(idx >= 0) & (idx < nb)], minlength=nb).astype(float)
     peak = counts.max()
     return (counts / peak if peak > 0 else counts), 1.0 - v.size / values.size
 
@@ -72,8 +73,10 @@ def _saturated(h, activation):
 
 
 def _edges(per_layer):
-    """Symmetric bin edges covering every layer's values."""
-    r = max(float(np.max(np.abs(v))) for v in per_layer)
+    """Symmetric bin edges: per layer |mean| + 4 standard deviations (or its largest |value|
+    if that is smaller), the widest layer's range for all, so that it fills the panel."""
+    r = max(min(4.0 * float(v.std()) + abs(float(v.mean())), float(np.abs(v).max()))
+            for v in per_layer)
     r = r if r > 0 else 1.0
     return np.linspace(-r, r, BINS + 1)
 
