@@ -166,6 +166,7 @@ def _positive(values):
 
 
 def _ridge(ax, edges, hist, title, xlabel):
+    from matplotlib.ticker import MaxNLocator
     centers = 0.5 * (edges[1:] + edges[:-1])
     for i, counts in enumerate(hist):
         ax.plot(centers, i + 1 + 0.85 * counts, color=f"C{i % 10}", lw=1.3)
@@ -174,6 +175,8 @@ def _ridge(ax, edges, hist, title, xlabel):
     ax.set_ylabel("layer")
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(0.8, len(hist) + 1.0)
+    ax.set_yticks(range(1, len(hist) + 1, max(1, len(hist) // 5)))
+    ax.xaxis.set_major_locator(MaxNLocator(5))
 
 
 def init_explorer_draw(data, axes=None):
@@ -190,6 +193,7 @@ def init_explorer_draw(data, axes=None):
     ax_s.plot(layers, _positive(data["act_std"]), "o-", color="C0", label="std of h")
     ax_s.plot(layers, _positive(data["grad_std"]), "s-", color="C3", label="std of dL/dz")
     ax_s.set_yscale("log")
+    _plain_log_ticks(ax_s)
     ax_s.set_xlabel("layer")
     ax_s.set_title("spread per layer", fontsize=10)
     ax_s.legend(fontsize=9, loc="best")
@@ -198,12 +202,23 @@ def init_explorer_draw(data, axes=None):
     return axes
 
 
+def _plain_log_ticks(ax):
+    """Tick labels like 1e-05 instead of mathtext 10^{-5}: parsing mathtext on every redraw
+    costs more than everything else in the figure."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    ax.yaxis.set_major_locator(LogLocator(base=10.0, numticks=8))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
 def _limits(ax, data):
+    from matplotlib.ticker import MaxNLocator
     v = np.concatenate([_positive(data["act_std"]), _positive(data["grad_std"])])
     v = v[np.isfinite(v)]
     lo, hi = (float(v.min()), float(v.max())) if v.size else (0.1, 10.0)
     ax.set_ylim(min(lo, 0.1) / 2, max(hi, 10.0) * 2)
     ax.set_xlim(0.5, data["depth"] + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
 
 
 def _redraw(data, axes):
