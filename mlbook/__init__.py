@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "worked_example", "activations", "gradcheck", "autodiff", "symbolic", "layers",
     "losses", "optim", "conv", "datasets", "plots", "widgets", "checks", "regularization",
-    "student",
+    "student", "init",
 )
 
 __all__ = list(_SUBMODULES)

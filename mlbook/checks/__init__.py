@@ -11,3 +11,4 @@ from .optim import *            # noqa: F401,F403
 from .conv import *             # noqa: F401,F403
 from .dropout import *          # noqa: F401,F403
 from .matrix import *          # noqa: F401,F403
+from .init import *             # noqa: F401,F403

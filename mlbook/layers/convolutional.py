@@ -20,6 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..validation import as_float_array, as_rng, check_int
+from ..init import initialize
 from .base import Layer
 
 __all__ = ["Conv2D", "MaxPool2D", "Flatten"]
@@ -45,12 +46,16 @@ class Conv2D(Layer):
     ``y[n, f, i, j] = b[f] + sum_{c,a,b'} W[f, c, a, b'] * xp[n, c, i*s + a, j*s + b']``
 
     Parameters: ``W`` (c_out, c_in, k, k), He-initialised N(0, 2 / (c_in k k)); ``b`` (c_out,),
-    zeros. Shapes: x (N, c_in, H, W) -> y (N, c_out, OH, OW), ``OH = (H + 2p - k) // s + 1``.
+    zeros. ``init`` (a name in ``mlbook.init.INITIALIZERS`` or a callable
+    ``f(shape, *, fan_in, fan_out, rng)``) picks another scheme; fan_in = c_in k k,
+    fan_out = c_out k k.
+    Shapes: x (N, c_in, H, W) -> y (N, c_out, OH, OW), ``OH = (H + 2p - k) // s + 1``.
     The computation runs in the input's float dtype (float32 in -> float32 out; integer input
     is computed in float64); parameters and their gradients stay float64.
     """
 
-    def __init__(self, c_in, c_out, kernel, *, stride=1, padding=0, rng=None):
+    def __init__(self, c_in, c_out, kernel, *, stride=1, padding=0, rng=None,
+                 init="he_normal"):
         super().__init__()
         self.c_in = check_int(c_in, "c_in", minimum=1)
         self.c_out = check_int(c_out, "c_out", minimum=1)
@@ -61,8 +66,9 @@ class Conv2D(Layer):
         fan_in = self.c_in * self.kernel * self.kernel
         self._buffers = {}
         self.params = {
-            "W": rng.normal(0.0, np.sqrt(2.0 / fan_in),
-                            size=(self.c_out, self.c_in, self.kernel, self.kernel)),
+            "W": initialize(init, (self.c_out, self.c_in, self.kernel, self.kernel),
+                            fan_in=fan_in, fan_out=self.c_out * self.kernel * self.kernel,
+                            rng=rng),
             "b": np.zeros(self.c_out),
         }
         self.zero_grad()

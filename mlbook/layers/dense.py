@@ -16,6 +16,7 @@ from ..activations import relu_grad as _relu_grad
 from ..activations import sigmoid as _sigmoid
 from ..activations import tanh as _tanh
 from ..validation import as_float_array, as_rng, check_int
+from ..init import initialize
 from .base import Layer
 
 __all__ = ["Dense", "Sigmoid", "Tanh", "ReLU", "Sequential"]
@@ -26,18 +27,20 @@ class Dense(Layer):
 
     Weights start uniform in [-a, a] with a = sqrt(6 / (n_in + n_out)) (Glorot & Bengio 2010,
     the initialisation in the slides), biases at 0. Pass ``rng`` (a ``np.random.Generator``
-    or an int seed) for reproducible weights.
+    or an int seed) for reproducible weights, and ``init`` (a name in
+    ``mlbook.init.INITIALIZERS`` or a callable ``f(shape, *, fan_in, fan_out, rng)``) for
+    another scheme; fan_in = n_in, fan_out = n_out.
 
     params: 'W' (n_in, n_out), 'b' (n_out,)
     """
 
-    def __init__(self, n_in, n_out, *, rng=None):
+    def __init__(self, n_in, n_out, *, rng=None, init="glorot_uniform"):
         super().__init__()
         self.n_in = check_int(n_in, "n_in", minimum=1)
         self.n_out = check_int(n_out, "n_out", minimum=1)
         rng = as_rng(rng)
-        a = np.sqrt(6.0 / (self.n_in + self.n_out))
-        self.params = {"W": rng.uniform(-a, a, size=(self.n_in, self.n_out)),
+        self.params = {"W": initialize(init, (self.n_in, self.n_out), fan_in=self.n_in,
+                                       fan_out=self.n_out, rng=rng),
                        "b": np.zeros(self.n_out)}
         self.zero_grad()
 

@@ -18,3 +18,4 @@ from .activation_explorer import *  # noqa: F401,F403
 from .backprop_stepper import *     # noqa: F401,F403
 from .kernel_editor import *        # noqa: F401,F403
 from .dropout_explorer import *     # noqa: F401,F403
+from .init_explorer import *        # noqa: F401,F403

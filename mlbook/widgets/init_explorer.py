@@ -1,0 +1,286 @@
+"""Initialization explorer: a deep stack of Dense layers at initialization, layer by layer.
+
+Pick the depth, the activation, the weight initialization and whether a BatchNorm sits between
+each affine layer and its nonlinearity; see the distribution of the activations and of the
+backpropagated gradients in every layer.
+
+* ``init_explorer_update(depth, activation, scheme, batchnorm) -> dict`` — runs the network
+  (one forward and one backward pass of mlbook layers) and returns what the figure shows;
+* ``init_explorer_draw(data, axes=None)`` — draws it: two ridgeline panels of per-layer
+  histograms and the per-layer standard deviations;
+* ``init_explorer(...)`` — the widget.
+
+The network: x (n, width) ~ N(0, 1); for l = 1 .. depth
+``z_l = h_{l-1} W_l + b_l``, (``BatchNorm``), ``h_l = f(z_l)``; at the top a unit-Gaussian gradient
+dL/dh_depth arrives and is backpropagated. The gradient shown per layer is the one at the affine
+layer's output, delta_l = dL/dz_l (what dW_l = h_{l-1}^T delta_l is built from).
+"""
+import base64
+import html
+import io
+
+import numpy as np
+
+from mlbook.init import INITIALIZERS, normal
+from mlbook.layers import BatchNorm, Dense, ReLU, Sigmoid, Tanh
+from mlbook.validation import check_choice, check_flag, check_int
+
+__all__ = ["init_explorer_update", "init_explorer_draw", "init_explorer", "deep_stack",
+           "INIT_ACTIVATIONS", "INIT_SCHEMES"]
+
+INIT_ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
+# mlbook.init's schemes ("normal" is N(0, 0.01^2)) plus a too-large Gaussian, N(0, 1)
+INIT_SCHEMES = {**INITIALIZERS, "normal(1)": normal(1.0)}
+BINS = 41
+
+
+def deep_stack(depth, activation, scheme, batchnorm, *, width=128, seed=0):
+    """The list of mlbook layers [Dense, (BatchNorm), f] * depth, weights from ``scheme`` (a
+    name in INIT_SCHEMES or an initializer callable)."""
+    scheme = INIT_SCHEMES.get(scheme, scheme) if isinstance(scheme, str) else scheme
+    rng = np.random.default_rng(seed)
+    layers = []
+    for _ in range(depth):
+        layers.append(Dense(width, width, rng=rng, init=scheme))
+        if batchnorm:
+            layers.append(BatchNorm(width))
+        layers.append(INIT_ACTIVATIONS[activation]())
+    return layers
+
+
+def _hist(values, edges):
+    """Counts of the NON-ZERO values in the bins, scaled to a peak of 1; and the zero fraction.
+
+    Exact zeros (ReLU's inactive half, a collapsed layer) would dwarf everything else; they are
+    reported as a fraction instead. Values outside the edges are left out. (Equal-width bins:
+    an index and a bincount, no sort.)
+    """
+    v = values[values != 0.0]
+    nb = len(edges) - 1
+    idx = np.floor((v - edges[0]) * (nb / (edges[-1] - edges[0]))).astype(np.intp)
+    counts = np.bincount(idx[(idx >= 0) & (idx < nb)], minlength=nb).astype(float)
+    peak = counts.max()
+    return (counts / peak if peak > 0 else counts), 1.0 - v.size / values.size
+
+
+def _saturated(h, activation):
+    """Fraction of units in the flat tails, where f'(z) < 1 % of its maximum; NaN for ReLU."""
+    if activation == "tanh":
+        return float(np.mean(np.abs(h) > 0.995))          # 1 - h^2 < 0.01
+    if activation == "sigmoid":
+        return float(np.mean(np.minimum(h, 1.0 - h) < 0.0101))   # h (1 - h) < 0.01 / 4
+    return float("nan")
+
+
+def _edges(per_layer):
+    """Symmetric bin edges: per layer |mean| + 4 standard deviations (or its largest |value|
+    if that is smaller), the widest layer's range for all, so that it fills the panel."""
+    r = max(min(4.0 * float(v.std()) + abs(float(v.mean())), float(np.abs(v).max()))
+            for v in per_layer)
+    r = r if r > 0 else 1.0
+    return np.linspace(-r, r, BINS + 1)
+
+
+def init_explorer_update(depth=10, activation="tanh", scheme="glorot_uniform", batchnorm=False,
+                         *, width=128, n=256, seed=0):
+    """Forward and backward through ``depth`` layers at initialization; per-layer statistics.
+
+    Returns a dict (arrays have one entry per layer, 1 .. depth):
+      'depth', 'activation', 'scheme', 'batchnorm'   the settings (scheme: a name in
+                                INIT_SCHEMES — mlbook.init's, plus "normal(1)" = N(0, 1))
+      'act_mean', 'act_std'     mean and standard deviation of h_l
+      'act_zero', 'act_sat'     fraction of h_l exactly 0; fraction saturated (f'(z) below 1 %
+                                of its maximum; NaN for ReLU)
+      'grad_std'                standard deviation of delta_l = dL/dz_l
+      'dW_norm'                 Frobenius norm of dL/dW_l
+      'act_edges', 'act_hist'   bin edges (BINS + 1,) and (depth, BINS) histograms of the
+      'grad_edges', 'grad_hist' non-zero values, each scaled to a peak of 1
+      'grad_zero'               fraction of delta_l exactly 0
+      'text'                    the statistics, one line per layer
+    """
+    depth = check_int(depth, "depth", minimum=1, maximum=50)
+    activation = check_choice(activation, "activation", tuple(INIT_ACTIVATIONS))
+    scheme = check_choice(scheme, "scheme", tuple(INIT_SCHEMES))
+    batchnorm = check_flag(batchnorm, "batchnorm")
+    width = check_int(width, "width", minimum=2)
+    n = check_int(n, "n", minimum=2)
+    layers = deep_stack(depth, activation, scheme, batchnorm, width=width, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    x = rng.normal(size=(n, width))
+    per = 3 if batchnorm else 2
+    acts, z_grads, dWs = [], [], []
+    h = x
+    with np.errstate(over="ignore", under="ignore"):
+        for i, layer in enumerate(layers):
+            h = layer.forward(h)
+            if i % per == per - 1:                    # after f: h_l
+                acts.append(h)
+        g = rng.normal(size=h.shape)                  # a unit-Gaussian dL/dh at the top
+        for i in reversed(range(len(layers))):
+            g = layers[i].backward(g)
+            if i % per == 1:                          # after f (or BatchNorm): dL/dz_l
+                z_grads.append(g)
+            elif i % per == 0:                        # after Dense: its dL/dW_l
+                dWs.append(float(np.linalg.norm(layers[i].grads["W"])))
+    z_grads.reverse()
+    dWs.reverse()
+    sat = [_saturated(a, activation) for a in acts]
+    act_edges, grad_edges = _edges(acts), _edges(z_grads)
+    a_hist = [_hist(a, act_edges) for a in acts]
+    g_hist = [_hist(g, grad_edges) for g in z_grads]
+    data = {
+        "depth": depth, "activation": activation, "scheme": scheme, "batchnorm": batchnorm,
+        "act_mean": np.array([a.mean() for a in acts]),
+        "act_std": np.array([a.std() for a in acts]),
+        "act_zero": np.array([z for _, z in a_hist]),
+        "act_sat": np.array(sat),
+        "grad_std": np.array([g.std() for g in z_grads]),
+        "grad_zero": np.array([z for _, z in g_hist]),
+        "dW_norm": np.array(dWs),
+        "act_edges": act_edges, "act_hist": np.array([c for c, _ in a_hist]),
+        "grad_edges": grad_edges, "grad_hist": np.array([c for c, _ in g_hist]),
+    }
+    data["text"] = _table(data)
+    return data
+
+
+def _title(data):
+    return (f"{data['depth']} layers, {data['activation']}, {data['scheme']}"
+            + (", BatchNorm" if data["batchnorm"] else ""))
+
+
+def _table(data):
+    lines = [_title(data),
+             f"{'layer':>5s} {'mean h':>10s} {'std h':>10s} {'h = 0':>6s} {'std dL/dz':>10s} "
+             f"{'|dL/dW|':>10s}"]
+    for i in range(data["depth"]):
+        lines.append(f"{i + 1:5d} {data['act_mean'][i]:10.2e} {data['act_std'][i]:10.2e} "
+                     f"{data['act_zero'][i]:6.0%} {data['grad_std'][i]:10.2e} "
+                     f"{data['dW_norm'][i]:10.2e}")
+    return "\n".join(lines)
+
+
+def _positive(values):
+    v = np.asarray(values, dtype=float)
+    return np.where(v > 0, v, np.nan)
+
+
+def _ridge(ax, edges, hist, title, xlabel):
+    from matplotlib.ticker import MaxNLocator
+    centers = 0.5 * (edges[1:] + edges[:-1])
+    for i, counts in enumerate(hist):
+        ax.plot(centers, i + 1 + 0.85 * counts, color=f"C{i % 10}", lw=1.3)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("layer")
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0.8, len(hist) + 1.0)
+    ax.set_yticks(range(1, len(hist) + 1, max(1, len(hist) // 5)))
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+
+
+def init_explorer_draw(data, axes=None):
+    """Left: histogram of h_l per layer (one ridge each, layer 1 at the bottom). Middle: the
+    same for delta_l = dL/dz_l. Right: std of h_l and of delta_l per layer (log scale).
+    Returns the axes. Lines: left/middle one per layer; right: std h, std dL/dz."""
+    if axes is None:
+        import matplotlib.pyplot as plt
+        _, axes = plt.subplots(1, 3, figsize=(11, 3.8))
+    ax_a, ax_g, ax_s = axes
+    _ridge(ax_a, data["act_edges"], data["act_hist"], "activations h per layer", "h")
+    _ridge(ax_g, data["grad_edges"], data["grad_hist"], "gradients dL/dz per layer", "dL/dz")
+    layers = np.arange(1, data["depth"] + 1)
+    ax_s.plot(layers, _positive(data["act_std"]), "o-", color="C0", label="std of h")
+    ax_s.plot(layers, _positive(data["grad_std"]), "s-", color="C3", label="std of dL/dz")
+    ax_s.set_yscale("log")
+    _plain_log_ticks(ax_s)
+    ax_s.set_xlabel("layer")
+    ax_s.set_title("spread per layer", fontsize=10)
+    ax_s.legend(fontsize=9, loc="best")
+    _limits(ax_s, data)
+    ax_a.figure.suptitle(_title(data), fontsize=11)
+    return axes
+
+
+def _plain_log_ticks(ax):
+    """Tick labels like 1e-05 instead of mathtext 10^{-5}: parsing mathtext on every redraw
+    costs more than everything else in the figure."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    ax.yaxis.set_major_locator(LogLocator(base=10.0, numticks=8))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _limits(ax, data):
+    from matplotlib.ticker import MaxNLocator
+    v = np.concatenate([_positive(data["act_std"]), _positive(data["grad_std"])])
+    v = v[np.isfinite(v)]
+    lo, hi = (float(v.min()), float(v.max())) if v.size else (0.1, 10.0)
+    ax.set_ylim(min(lo, 0.1) / 2, max(hi, 10.0) * 2)
+    ax.set_xlim(0.5, data["depth"] + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+
+
+def _redraw(data, axes):
+    """Update the artists made by :func:`init_explorer_draw` in place (same depth), else
+    clear and draw again."""
+    ax_a, ax_g, ax_s = axes
+    if len(ax_a.get_lines()) != data["depth"]:
+        for ax in axes:
+            ax.clear()
+        init_explorer_draw(data, axes)
+        return
+    for ax, edges, hist in ((ax_a, data["act_edges"], data["act_hist"]),
+                            (ax_g, data["grad_edges"], data["grad_hist"])):
+        centers = 0.5 * (edges[1:] + edges[:-1])
+        for i, (line, counts) in enumerate(zip(ax.get_lines(), hist)):
+            line.set_data(centers, i + 1 + 0.85 * counts)
+        ax.set_xlim(edges[0], edges[-1])
+    layers = np.arange(1, data["depth"] + 1)
+    std_h, std_g = ax_s.get_lines()
+    std_h.set_data(layers, _positive(data["act_std"]))
+    std_g.set_data(layers, _positive(data["grad_std"]))
+    _limits(ax_s, data)
+    ax_a.figure.suptitle(_title(data), fontsize=11)
+
+
+def _figure_output(fig, text):
+    """A display_data output holding ``fig`` as PNG, for ``Output.outputs`` (one atomic swap)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"image/png": png, "text/plain": text}}
+
+
+def init_explorer(depth=10, activation="tanh", scheme="normal", batchnorm=False):
+    """The widget: depth slider, activation and scheme dropdowns, a BatchNorm checkbox, the
+    per-layer statistics and the figure in a fixed-height Output."""
+    import ipywidgets as W
+    from matplotlib.figure import Figure
+
+    init_explorer_update(1, activation, scheme, batchnorm, width=2, n=2)   # validate early
+    d = W.IntSlider(value=depth, min=1, max=20, description="depth", continuous_update=False)
+    act = W.Dropdown(options=list(INIT_ACTIVATIONS), value=activation, description="activation")
+    sch = W.Dropdown(options=list(INIT_SCHEMES), value=scheme, description="init")
+    bn = W.Checkbox(value=batchnorm, description="BatchNorm", indent=False)
+    stats = W.HTML()
+    out = W.Output(layout=W.Layout(height="330px"))
+    fig = Figure(figsize=(11, 3.8), dpi=72)
+    axes = fig.subplots(1, 3)
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.84, wspace=0.25)
+
+    def redraw(*_):
+        data = init_explorer_update(d.value, act.value, sch.value, bn.value)
+        stats.value = (f"<pre style=\"font-size:11px;line-height:1.2;margin:0\">"
+                       f"{html.escape(data['text'])}</pre>")
+        if axes[0].get_lines():
+            _redraw(data, axes)
+        else:
+            init_explorer_draw(data, axes)
+        out.outputs = (_figure_output(fig, _title(data)),)
+
+    for w in (d, act, sch, bn):
+        w.observe(redraw, names="value")
+    redraw()
+    return W.VBox([W.HBox([d, act, sch, bn]), out, stats])
