@@ -40,7 +40,8 @@ def test_not_attempted():
 
 @pytest.mark.parametrize("fn, needle", [
     (lambda x: None, "returned None"),
-    (lambda x: list(2 * x), "returned a Python list"),
+    (lambda x: list(3 * x), "expected 2, got 3"),
+    (lambda x: ["a", "b", "c"], "not an array of numbers"),
     (lambda x: (2 * x)[:1], "wrong shape: expected (3,), got (1,)"),
     (lambda x: (2 * x).reshape(-1, 1), "same number of entries"),
     (lambda x: 2 * x * np.nan, "contains nan"),
@@ -126,3 +127,134 @@ def test_hints_registry():
 def test_checkresult_rejects_unknown_status():
     with pytest.raises(ValueError):
         CheckResult("maybe", "x")
+
+
+# --------------------------------------------------------------------------------------------
+# hostile student code (issue 15, section 3)
+
+import signal  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from mlbook.checks import core  # noqa: E402
+
+
+@pytest.fixture
+def short_budget(monkeypatch):
+    monkeypatch.setattr(core, "TIME_BUDGET", 0.5)
+    return 0.5
+
+
+def test_lists_and_ndarray_subclasses_are_compared_as_plain_arrays():
+    assert run(lambda x: list(2 * x) if x.ndim == 1 else (2 * x).tolist()).correct
+    assert run(lambda x: np.ma.masked_array(2 * x)).correct
+    assert compare_output(np.matrix([[2.0, 4.0]]), np.array([[2.0, 4.0]])) is None
+    assert "wrong shape" in compare_output(np.matrix([2.0, 4.0]), np.array([2.0, 4.0]))
+
+
+def test_a_mask_never_hides_a_wrong_answer():
+    def masked_wrong(x):
+        y = 3 * x                                   # wrong everywhere ...
+        return np.ma.masked_array(y, mask=np.ones_like(y, dtype=bool))   # ... and all masked
+    r = run(masked_wrong)
+    assert r.status == "wrong" and "expected 2, got 3" in str(r), str(r)
+    assert "expected 2, got 3" in compare_output(np.ma.masked_array([3.0], mask=[True]), np.array([2.0]))
+    assert "expected 2, got 3" in compare_output(np.ma.masked_array(3.0, mask=True), 2.0)
+
+
+def test_endless_loop_is_stopped_within_the_budget(short_budget):
+    calls = []
+
+    def forever(x):
+        calls.append(1)
+        while True:
+            pass
+    start = time.monotonic()
+    r = run(forever)
+    elapsed = time.monotonic() - start
+    assert r.status == "wrong" and "took longer than 0.5 s" in str(r), str(r)
+    assert elapsed < 0.5 + 1.0 and len(calls) == 1          # one call, never a second one
+    r2 = run(forever)                                       # re-running the check: not called again
+    assert "not called again" in str(r2) and len(calls) == 1
+
+
+def test_sleep_is_stopped_and_a_bare_except_does_not_help(short_budget):
+    def sleeper(x):
+        time.sleep(60)
+    start = time.monotonic()
+    assert "took longer than" in str(run(sleeper))
+
+    def stubborn(x):
+        while True:
+            try:
+                time.sleep(60)
+            except BaseException:  # noqa: BLE001 — the worst a student can write
+                pass
+    r = run(stubborn)
+    assert "took longer than" in str(r) or "raised" in str(r)
+    assert time.monotonic() - start < 2 * 0.5 + 2.0
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_budget_is_shared_by_all_calls_of_one_check(short_budget):
+    def slowish(x):
+        time.sleep(0.3)
+        return 2 * x
+    r = run(slowish)                  # two cases x 0.3 s > 0.5 s budget
+    assert "took longer than 0.5 s" in str(r)
+
+
+def test_timeout_outside_the_main_thread(short_budget):
+    box = {}
+
+    def forever(x):
+        while True:
+            time.sleep(0.01)
+    t = threading.Thread(target=lambda: box.setdefault("r", run(forever)))
+    t.start()
+    t.join(5)
+    assert "took longer than 0.5 s" in str(box["r"])
+
+
+@pytest.mark.parametrize("exc, needle", [
+    (SystemExit(3), "raised SystemExit(3)"),
+    (SystemExit("bye"), "raised SystemExit('bye')"),
+    (KeyboardInterrupt(), "raised KeyboardInterrupt"),
+])
+def test_systemexit_and_keyboardinterrupt_are_reported(exc, needle):
+    def quitter(x):
+        raise exc
+    r = run(quitter)                   # must not propagate: the test (and the kernel) go on
+    assert r.status == "wrong" and needle in str(r), str(r)
+
+
+def test_printed_output_is_captured_and_capped(capsys):
+    def chatty(x):
+        print("debug: x =", x.shape)
+        print("y" * 10_000)
+        return 3 * x
+    r = run(chatty)
+    out = capsys.readouterr().out
+    assert out == ""                                   # nothing reached the real stdout
+    text = str(r)
+    assert "Your function printed:" in text and "debug: x = (3,)" in text
+    assert "more characters not shown" in text and len(text) < core.PRINT_LIMIT + 600
+
+    def quiet_right(x):
+        print("hello")
+        return 2 * x
+    ok = run(quiet_right)
+    assert ok.correct and "hello" in str(ok)
+
+
+def test_endless_printing_is_stopped_and_capped(short_budget):
+    def spam(x):
+        while True:
+            print("spam")
+    r = run(spam)
+    assert "took longer than" in str(r) and len(str(r)) < core.PRINT_LIMIT + 600
+
+
+def test_passed_is_what_a_graded_cell_asserts():
+    assert run(double).passed is True and run(lambda x: 3 * x).passed is False
