@@ -145,6 +145,7 @@ def short_budget(monkeypatch):
     return 0.5
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 def test_lists_and_ndarray_subclasses_are_compared_as_plain_arrays():
     assert run(lambda x: list(2 * x) if x.ndim == 1 else (2 * x).tolist()).correct
     assert run(lambda x: np.ma.masked_array(2 * x)).correct
@@ -184,15 +185,22 @@ def test_sleep_is_stopped_and_a_bare_except_does_not_help(short_budget):
     start = time.monotonic()
     assert "took longer than" in str(run(sleeper))
 
-    def stubborn(x):
+    def swallows(x):
+        try:
+            time.sleep(60)
+        except:  # noqa: E722 — swallows the interruption, then returns a right answer
+            pass
+        return 2 * x
+    assert "took longer than" in str(run(swallows))      # late is late, even if right
+
+    def loop_catching_exception(x):
         while True:
             try:
                 time.sleep(60)
-            except BaseException:  # noqa: BLE001 — the worst a student can write
+            except Exception:  # noqa: BLE001 — the interruption is not an Exception
                 pass
-    r = run(stubborn)
-    assert "took longer than" in str(r) or "raised" in str(r)
-    assert time.monotonic() - start < 2 * 0.5 + 2.0
+    assert "took longer than" in str(run(loop_catching_exception))
+    assert time.monotonic() - start < 3 * 0.5 + 2.0
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 

@@ -45,7 +45,8 @@ __all__ = [
 ]
 
 TIME_BUDGET = 10.0     # seconds a student function may run, per check (all its calls together)
-PRINT_LIMIT = 1000     # characters of the student's printed output kept and shown
+PRINT_LIMIT = 1000     # characters of the student's printed output kept and shown ...
+PRINT_LINES = 20       # ... in at most this many lines
 
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not_attempted"
 _ICONS = {CORRECT: "✅", WRONG: "❌", NOT_ATTEMPTED: "⏳"}
@@ -206,7 +207,9 @@ def _run_with_signal(call, seconds):
     """Run ``call()`` in the main thread, interrupted by SIGALRM after ``seconds``.
 
     Returns ``(result, exc, timed_out)``. The alarm repeats every 0.25 s, so student code that
-    swallows the first interruption (a bare ``except:``) is interrupted again.
+    swallows one interruption (a bare ``except:``) is interrupted again. (A loop that swallows
+    every BaseException forever cannot be stopped from inside Python; Jupyter's Stop button
+    or a kernel restart is the only way out of that one.)
     """
     state = {"active": True, "fired": False}
 
@@ -470,8 +473,10 @@ def _with_printed(result, printed):
     """Append what the student's function printed (already capped) to ``result``'s message."""
     text = "".join(printed)
     if text:
-        if len(text) > PRINT_LIMIT:
-            text = text[:PRINT_LIMIT] + f"\n… ({len(text) - PRINT_LIMIT} more characters not shown)"
+        lines = text.splitlines()
+        if len(text) > PRINT_LIMIT or len(lines) > PRINT_LINES:
+            shown = "\n".join(lines[:PRINT_LINES])[:PRINT_LIMIT]
+            text = shown + f"\n… ({len(text) - len(shown)} more characters not shown)"
         result.message = (result.message + "\nYour function printed:\n" + text).strip("\n")
     return result
 
