@@ -389,7 +389,9 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
         if not isinstance(arr, np.ndarray):
             return (f"returned a Python {type(got).__name__} that is not an array of numbers; "
                     f"expected a numpy array of shape {expected_arr.shape}: {_short(got)}")
-        got = arr                           # a list of numbers is compared as an array
+        problem = compare_output(arr, expected, rtol=rtol, atol=atol)   # compared as an array
+        return None if problem is None else (
+            f"returned a Python {type(got).__name__} (compared as an array): {problem}")
     if not isinstance(got, np.ndarray):
         return f"expected a numpy array of shape {expected_arr.shape}, got {_type_name(got)}: {_short(got)}"
     if got.shape != expected_arr.shape:
@@ -460,7 +462,7 @@ def check_function(student_fn, reference_fn, cases, *, exercise, why="", rtol=1e
             msg = f"On input {case.label}:\n{problem}"
             if diagnose is not None:
                 try:
-                    extra = diagnose(_plain(got), case)
+                    extra = diagnose(_plain(got) if isinstance(got, np.ndarray) else got, case)
                 except Exception:  # noqa: BLE001
                     extra = None
                 if extra:
