@@ -107,7 +107,7 @@ def test_generate_assignment_accepts_every_notebook(course, path):
         assert meta["locked"] and meta["points"] > 0 and meta["schema_version"] == 3
         assert "assert result.passed" in _src(cell)
     text = json.dumps(release, ensure_ascii=False)
-    assert "✔️ Solution" not in text and BEGIN not in text
+    assert "<summary>✔️ Solution" not in text and BEGIN not in text
     assert len(release["cells"]) == len(source["cells"])
     for cell in release["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("solution"):
