@@ -266,3 +266,30 @@ def test_endless_printing_is_stopped_and_capped(short_budget):
 
 def test_passed_is_what_a_graded_cell_asserts():
     assert run(double).passed is True and run(lambda x: 3 * x).passed is False
+
+
+@pytest.mark.slow
+def test_in_a_real_kernel_the_budget_holds_and_the_kernel_survives():
+    """What a notebook does: the check runs in the kernel's main thread (SIGALRM path)."""
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    cells = [
+        "import time\nfrom mlbook.checks import core\nfrom mlbook.checks.core import Case, check_function\n"
+        "core.TIME_BUDGET = 1.0",
+        "def forever(x):\n    while True:\n        pass\n"
+        "start = time.monotonic()\n"
+        "r = check_function(forever, lambda x: x, [Case(1.0)], exercise='loop')\n"
+        "print(r.status, 'took longer than 1 s' in str(r), time.monotonic() - start < 3)",
+        "import sys\ndef quits(x):\n    sys.exit('done')\n"
+        "print(check_function(quits, lambda x: x, [Case(1.0)], exercise='quit').status)",
+        "def interrupts(x):\n    raise KeyboardInterrupt\n"
+        "print(check_function(interrupts, lambda x: x, [Case(1.0)], exercise='ki').status)",
+        "print('kernel alive')",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    outputs = ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells]
+    assert outputs[1].strip() == "wrong True True", outputs
+    assert outputs[2].strip() == "wrong" and outputs[3].strip() == "wrong", outputs
+    assert outputs[4].strip() == "kernel alive"
