@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from mlbook.student import MarkerError, generate, make_student_notebook, strip_solutions
+from mlbook.student import (MarkerError, generate, make_nbgrader_notebook, make_student_notebook,
+                            strip_solutions)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -136,3 +137,85 @@ def test_links_into_student_folder_point_at_the_student_folder_itself():
                    "source": "open [`student/`](student/) or [01](student/01_a.ipynb)"})
     text = "".join(make_student_notebook(nb, name="00_x.ipynb")["cells"][1]["source"])
     assert text == "open [`student/`](./) or [01](./01_a.ipynb)"
+
+
+@pytest.mark.parametrize("line", [
+    "# BEGIN SOLUTION", "## BEGIN SOLUTION", "#### BEGIN SOLUTION", "### begin solution",
+    "### BEGIN SOLUTIONS", "### Begin Solution", "# END SOLUTION", "### END SOLUTIONS",
+    "### BEGIN_SOLUTION", "###BEGIN SOLUTION",
+])
+def test_near_miss_markers_are_refused_with_cell_and_line(line):
+    src = f"def f(x):\n    {line}\n    return 2 * x\n"
+    nb = notebook(markdown("intro"), code(src))
+    with pytest.raises(MarkerError) as info:
+        make_student_notebook(nb, name="05_thing.ipynb")
+    assert "05_thing.ipynb, cell 2, line 2" in str(info.value) and line.strip() in str(info.value)
+    with pytest.raises(MarkerError) as info:
+        make_nbgrader_notebook(nb, name="05_thing.ipynb")
+    assert "05_thing.ipynb, cell 2, line 2" in str(info.value)
+
+
+def test_near_miss_inside_a_region_and_in_markdown_are_refused():
+    nb = notebook(code("### BEGIN SOLUTION\nx = 1\n### END SOLUTIONS\n### END SOLUTION\n"))
+    with pytest.raises(MarkerError, match="cell 1, line 3"):
+        make_student_notebook(nb, name="05_x.ipynb")
+    nb = notebook(markdown("text\n# begin solution\n"))
+    with pytest.raises(MarkerError, match="markdown cell"):
+        make_nbgrader_notebook(nb, name="05_x.ipynb")
+    # a comment that merely mentions solutions is fine
+    assert strip_solutions("# the solution begins below\nx = 1") == "# the solution begins below\nx = 1"
+
+
+def test_nbgrader_release_cells():
+    nb = notebook(
+        markdown("See [02](02_b.ipynb) and [the student copy](student/03_c.ipynb)."),
+        code(SOLUTION_CELL),
+        code("check_double(f)"),
+        markdown("<details><summary>💡 Hint 1</summary>\n\nMultiply.\n</details>\n\n"
+                 "<details><summary>✔️ Solution</summary>\n\n    return 2 * x\n</details>\n\n"
+                 "`hint(\"double\", 1)` works too.\n"),
+        code("x = 1"))
+    before = json.dumps(nb, sort_keys=True)
+    out = make_nbgrader_notebook(nb, name="01_a.ipynb")
+    assert json.dumps(nb, sort_keys=True) == before
+    links, sol, check, hints, plain = out["cells"]
+    assert "".join(links["source"]) == ("See [02](../02_b/02_b.ipynb) and "
+                                        "[the student copy](../03_c/03_c.ipynb).")
+    assert "".join(sol["source"]) == SOLUTION_CELL            # nbgrader's own markers stay
+    assert sol["metadata"]["nbgrader"] == {"grade": False, "grade_id": "solution-f",
+                                           "locked": False, "schema_version": 3,
+                                           "solution": True, "task": False}
+    assert sol["outputs"] == [] and sol["execution_count"] is None
+    meta = check["metadata"]["nbgrader"]
+    assert meta["grade"] and meta["locked"] and meta["points"] == 1 and not meta["solution"]
+    assert meta["grade_id"] == "check-double"
+    assert "result = check_double(f)" in "".join(check["source"])
+    assert "assert result.passed" in "".join(check["source"])
+    text = "".join(hints["source"])
+    assert "💡 Hint 1" in text and "Multiply." in text and "hint(" in text
+    assert "✔️ Solution" not in text and "return 2 * x" not in text
+    assert "nbgrader" not in plain["metadata"]
+
+
+def test_nbgrader_grade_ids_are_unique():
+    nb = notebook(code(SOLUTION_CELL), code("check_double(f)"), code(SOLUTION_CELL),
+                  code("check_double(f)"))
+    ids = [c["metadata"]["nbgrader"]["grade_id"] for c in make_nbgrader_notebook(nb)["cells"]]
+    assert ids == ["solution-f", "check-double", "solution-f-2", "check-double-2"]
+
+
+def test_nbgrader_command_line(tmp_path):
+    (tmp_path / "nbs").mkdir()
+    (tmp_path / "nbs" / "01_a.ipynb").write_text(json.dumps(notebook(code(SOLUTION_CELL))))
+    result = subprocess.run([sys.executable, "-m", "mlbook.student", "--notebooks",
+                             str(tmp_path / "nbs"), "--nbgrader", str(tmp_path / "course")],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "course" / "source" / "01_a" / "01_a.ipynb").exists()
+    assert "get_config()" in (tmp_path / "course" / "nbgrader_config.py").read_text()
+    (tmp_path / "nbs" / "02_b.ipynb").write_text(json.dumps(notebook(code("# BEGIN SOLUTION\n"))))
+    result = subprocess.run([sys.executable, "-m", "mlbook.student", "--notebooks",
+                             str(tmp_path / "nbs"), "--nbgrader", str(tmp_path / "course2")],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "02_b.ipynb, cell 1, line 1" in result.stdout
+    assert not (tmp_path / "course2" / "source").exists()     # nothing half-written

@@ -15,19 +15,38 @@ the wrong shape, NaN, mutates its input). Topic checkers are built from :func:`c
 (compare with a reference on a list of :class:`Case`) and :func:`check_gradient` (compare with
 central finite differences of a scalar function).
 
+Student code is hostile by assumption. Every call of it (:func:`guarded_call`) runs on copies of
+the inputs, under a time budget (:data:`TIME_BUDGET` seconds, enforced with ``SIGALRM`` in the main
+thread — where a notebook's cells run — and by a watchdog thread elsewhere), with its printed
+output captured and capped, and with ``SystemExit``/``KeyboardInterrupt`` turned into a ❌ instead
+of stopping the kernel. A function that ran out of time is never called again. Results that are
+lists or ndarray subclasses (masked arrays, matrices) are compared as the plain arrays of their
+data: a mask never hides a wrong value.
+
 Hints live in a registry: :func:`register_hints` (topic modules call it at import) and
 ``hint("exercise-name", n)`` in a notebook shows hint ``n`` and says whether there are more.
 """
+import contextlib
 import html
+import io
 import math
+import signal
+import threading
+import time
 import traceback
+import weakref
 
 import numpy as np
 
 __all__ = [
     "CheckResult", "Case", "check_function", "check_gradient", "compare_output",
-    "guarded_call", "hint", "register_hints", "HINTS", "NotAttempted",
+    "guarded_call", "hint", "register_hints", "HINTS", "NotAttempted", "TIME_BUDGET",
+    "PRINT_LIMIT", "Budget",
 ]
+
+TIME_BUDGET = 10.0     # seconds a student function may run, per check (all its calls together)
+PRINT_LIMIT = 1000     # characters of the student's printed output kept and shown ...
+PRINT_LINES = 20       # ... in at most this many lines
 
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not_attempted"
 _ICONS = {CORRECT: "✅", WRONG: "❌", NOT_ATTEMPTED: "⏳"}
@@ -49,6 +68,8 @@ class CheckResult:
     @property
     def correct(self):
         return self.status == CORRECT
+
+    passed = correct       # what a graded test cell asserts: ``assert check_x(x).passed``
 
     def __bool__(self):
         return self.correct
@@ -138,22 +159,167 @@ def _copy(value):
 # --------------------------------------------------------------------------------------------
 # calling the student's code safely
 
-def guarded_call(fn, case):
+class _TimeUp(BaseException):
+    """Raised into the student's code when its time budget is spent (a BaseException, so that
+    ``except Exception`` in student code does not swallow it)."""
+
+
+class Budget:
+    """A time allowance shared by every call a checker makes: ``Budget(seconds)``."""
+
+    def __init__(self, seconds=None):
+        self.seconds = TIME_BUDGET if seconds is None else float(seconds)
+        self.deadline = time.monotonic() + self.seconds
+
+    def remaining(self):
+        return max(0.0, self.deadline - time.monotonic())
+
+
+_TIMED_OUT = weakref.WeakSet()     # functions that ran out of time: never called again
+
+
+class _CappedText(io.TextIOBase):
+    """A text sink that keeps the first ``limit`` characters and counts the rest."""
+
+    def __init__(self, limit=PRINT_LIMIT):
+        self.limit, self.parts, self.kept, self.dropped = limit, [], 0, 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str(text)
+        room = self.limit - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def text(self):
+        out = "".join(self.parts)
+        if self.dropped:
+            out += f"\n… ({self.dropped} more characters not shown)"
+        return out
+
+
+def _run_with_signal(call, seconds):
+    """Run ``call()`` in the main thread, interrupted by SIGALRM after ``seconds``.
+
+    Returns ``(result, exc, timed_out)``. The alarm repeats every 0.25 s, so student code that
+    swallows one interruption (a bare ``except:``) is interrupted again. (A loop that swallows
+    every BaseException forever cannot be stopped from inside Python; Jupyter's Stop button
+    or a kernel restart is the only way out of that one.)
+    """
+    state = {"active": True, "fired": False}
+
+    def on_alarm(signum, frame):
+        if state["active"]:
+            state["fired"] = True
+            raise _TimeUp()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), 0.25)
+    result, exc = None, None
+    try:
+        try:
+            result = call()
+        finally:
+            state["active"] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _TimeUp:
+        pass
+    except BaseException as e:  # noqa: BLE001 — reported, never re-raised
+        exc = e
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    return result, exc, state["fired"]
+
+
+def _run_in_thread(call, seconds):
+    """Fallback outside the main thread: a watchdog thread. Python code cannot be killed from
+    outside, so a function that runs out of time keeps running in the background (a daemon
+    thread); the check reports it and never calls it again."""
+    box = {}
+
+    def target():
+        try:
+            box["result"] = call()
+        except BaseException as e:  # noqa: BLE001
+            box["exc"] = e
+
+    worker = threading.Thread(target=target, daemon=True, name="mlbook-check")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        return None, None, True
+    return box.get("result"), box.get("exc"), False
+
+
+def _budgeted_call(call, seconds):
+    can_signal = (hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")
+                  and threading.current_thread() is threading.main_thread())
+    return (_run_with_signal if can_signal else _run_in_thread)(call, seconds)
+
+
+def _where(exc):
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" (line {frame.lineno}: {frame.line.strip()})" if frame.line else ""
+
+
+def guarded_call(fn, case, *, budget=None, printed=None):
     """Call ``fn(*case.args, **case.kwargs)`` on copies of the inputs.
 
-    Returns ``(result, None)`` or ``(None, message)`` when the call raised. Raises
+    Returns ``(result, None)`` or ``(None, message)`` when the call raised (anything, including
+    SystemExit and KeyboardInterrupt), ran out of time, or changed its input in place. Raises
     :class:`NotAttempted` when it raised NotImplementedError.
+
+    ``budget`` is a :class:`Budget` shared by the calls of one check (default: a fresh
+    :data:`TIME_BUDGET`). Whatever ``fn`` prints is captured; pass a list as ``printed`` to
+    receive it (capped at :data:`PRINT_LIMIT` characters), otherwise it is discarded.
     """
-    args, kwargs = _copy(case.args), _copy(case.kwargs)
+    budget = budget if budget is not None else Budget()
     try:
-        with np.errstate(all="ignore"):
-            result = fn(*args, **kwargs)
-    except NotImplementedError:
-        raise NotAttempted() from None
-    except Exception as exc:  # noqa: BLE001 — a checker must survive anything
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        where = f" (line {frame.lineno}: {frame.line.strip()})" if frame.line else ""
-        return None, f"raised {type(exc).__name__}: {exc}{where}"
+        if fn in _TIMED_OUT:
+            return None, ("already ran out of time on an earlier check and is not called again; "
+                          "fix it, run its cell, then run the check again")
+    except TypeError:           # not weak-referenceable: cannot be remembered
+        pass
+    args, kwargs = _copy(case.args), _copy(case.kwargs)
+    sink = _CappedText()
+
+    def call():
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+                np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+
+    seconds = budget.remaining()
+    if seconds <= 0:
+        result, exc, timed_out = None, None, True
+    else:
+        result, exc, timed_out = _budgeted_call(call, seconds)
+    if printed is not None and (sink.kept or sink.dropped):
+        printed.append(sink.text())
+    if timed_out:
+        try:
+            _TIMED_OUT.add(fn)
+        except TypeError:
+            pass
+        return None, (f"took longer than {budget.seconds:g} s and was stopped — an endless loop, "
+                      f"or a wait? (a correct answer takes well under a second)")
+    if exc is not None:
+        if isinstance(exc, NotImplementedError):
+            raise NotAttempted() from None
+        if isinstance(exc, SystemExit):
+            return None, (f"raised SystemExit({exc.code!r}) — exit() / sys.exit() would stop "
+                          f"the program; return the value instead{_where(exc)}")
+        if isinstance(exc, KeyboardInterrupt):
+            return None, (f"raised KeyboardInterrupt{_where(exc)} — if you pressed Stop, run "
+                          f"the check again")
+        return None, f"raised {type(exc).__name__}: {exc}{_where(exc)}"
     # did the function modify its input in place?
     for original, used in zip(case.args, args):
         if isinstance(original, np.ndarray) and isinstance(used, np.ndarray) \
@@ -161,6 +327,22 @@ def guarded_call(fn, case):
             return None, ("changed its input array in place; compute a new array instead "
                           "(e.g. `y = x * 2`, not `x *= 2`)")
     return result, None
+
+
+def _plain(value):
+    """Lists, tuples of numbers and ndarray subclasses as a plain float ndarray (masked arrays:
+    their data, mask ignored); anything else unchanged."""
+    if isinstance(value, np.ma.MaskedArray):
+        return np.asarray(np.ma.getdata(value))
+    if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+        return np.asarray(value)
+    if isinstance(value, (list, tuple)):
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return value
+        return arr
+    return value
 
 
 def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
@@ -182,6 +364,8 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
     if got is None:
         return "returned None — is a `return` statement missing?"
     expected_arr = np.asarray(expected, dtype=float)
+    if isinstance(got, np.ndarray) and type(got) is not np.ndarray:
+        got = _plain(got)                   # masked array, matrix, ...: its plain data
     if expected_arr.ndim == 0:
         if isinstance(got, np.ndarray):
             if got.size != 1:
@@ -201,8 +385,13 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
             return f"expected {float(expected_arr):.9g}, got {got_f:.9g}"
         return None
     if isinstance(got, (list, tuple)):
-        return (f"returned a Python {type(got).__name__}; expected a numpy array of shape "
-                f"{expected_arr.shape} (use numpy operations on the array, or np.array(...))")
+        arr = _plain(got)
+        if not isinstance(arr, np.ndarray):
+            return (f"returned a Python {type(got).__name__} that is not an array of numbers; "
+                    f"expected a numpy array of shape {expected_arr.shape}: {_short(got)}")
+        problem = compare_output(arr, expected, rtol=rtol, atol=atol)   # compared as an array
+        return None if problem is None else (
+            f"returned a Python {type(got).__name__} (compared as an array): {problem}")
     if not isinstance(got, np.ndarray):
         return f"expected a numpy array of shape {expected_arr.shape}, got {_type_name(got)}: {_short(got)}"
     if got.shape != expected_arr.shape:
@@ -258,26 +447,40 @@ def check_function(student_fn, reference_fn, cases, *, exercise, why="", rtol=1e
         return CheckResult(WRONG, exercise,
                            f"expected a function, got {_type_name(student_fn)} — pass the function "
                            f"itself, without calling it: check(my_function), not check(my_function())")
+    budget, printed = Budget(), []
     for case in cases:
         try:
-            got, error = guarded_call(student_fn, case)
+            got, error = guarded_call(student_fn, case, budget=budget, printed=printed)
         except NotAttempted:
             return _not_attempted(exercise)
         if error:
-            return CheckResult(WRONG, exercise, f"On input {case.label}: your function {error}")
+            return _with_printed(CheckResult(WRONG, exercise,
+                                             f"On input {case.label}: your function {error}"), printed)
         expected = reference_fn(*_copy(case.args), **_copy(case.kwargs))
         problem = compare_output(got, expected, rtol=rtol, atol=atol)
         if problem:
             msg = f"On input {case.label}:\n{problem}"
             if diagnose is not None:
                 try:
-                    extra = diagnose(got, case)
+                    extra = diagnose(_plain(got) if isinstance(got, np.ndarray) else got, case)
                 except Exception:  # noqa: BLE001
                     extra = None
                 if extra:
                     msg += f"\nHint: {extra}"
-            return CheckResult(WRONG, exercise, msg)
-    return CheckResult(CORRECT, exercise, why)
+            return _with_printed(CheckResult(WRONG, exercise, msg), printed)
+    return _with_printed(CheckResult(CORRECT, exercise, why), printed)
+
+
+def _with_printed(result, printed):
+    """Append what the student's function printed (already capped) to ``result``'s message."""
+    text = "".join(printed)
+    if text:
+        lines = text.splitlines()
+        if len(text) > PRINT_LIMIT or len(lines) > PRINT_LINES:
+            shown = "\n".join(lines[:PRINT_LINES])[:PRINT_LIMIT]
+            text = shown + f"\n… ({len(text) - len(shown)} more characters not shown)"
+        result.message = (result.message + "\nYour function printed:\n" + text).strip("\n")
+    return result
 
 
 def check_gradient(student_grad, f, points, *, exercise, why="", rtol=1e-5, atol=1e-7, eps=1e-6):

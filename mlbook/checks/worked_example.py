@@ -1,5 +1,11 @@
 """Checkers for the forward-pass notebook (01) and the worked-example notebook (02).
 
+01: ``net_for_output(y)`` (the net input at which a sigmoid unit outputs y) and
+``layer_forward(W, X, b)`` (a layer of sigmoid units on a batch). 02: ``total_error(params)``
+(the whole forward pass), ``dE_dw7(params)`` (an output weight the text does not derive) and
+``dE_dw4(params)`` (a hidden weight the text does not derive). ``neuron_output`` is the
+warm-up of notebook 00.
+
 Every checker takes the student's function and returns a :class:`~mlbook.checks.core.CheckResult`
 (✅ / ❌ with the input, the expected and the returned value, and — when the wrong answer is a
 known mistake — a sentence naming it / ⏳). The references are mlbook's own functions.
@@ -12,8 +18,8 @@ from mlbook.activations import sigmoid
 from mlbook.checks.core import Case, check_function, register_hints
 
 __all__ = [
-    "check_neuron_output", "check_layer_forward",
-    "check_hidden_unit", "check_dE_dw5", "check_dE_dw1",
+    "check_neuron_output", "check_net_for_output", "check_layer_forward",
+    "check_total_error", "check_dE_dw7", "check_dE_dw4",
 ]
 
 
@@ -73,41 +79,78 @@ def check_neuron_output(student_fn):
                           diagnose=_diagnose_neuron)
 
 
-def _layer_forward(W, x, b):
-    """out = sigma(W @ x + b): W (n_out, n_in), x (n_in,), b (n_out,) -> (n_out,)."""
-    return sigmoid(W @ x + b)
+def _net_for_output(y):
+    """The net input z with sigmoid(z) = y, elementwise, for y in (0, 1)."""
+    y = np.asarray(y, dtype=float)
+    return np.log(y) - np.log1p(-y)
+
+
+def _diagnose_net_for_output(got, case):
+    (y,) = case.args
+    with np.errstate(all="ignore"):
+        return _first_match(got, [
+            (-_net_for_output(y), "sign error: a large output needs a large POSITIVE net input "
+                                  "(σ(z) > 0.5 exactly when z > 0)."),
+            ((1 - y) / y, "that is e^(−z); take the logarithm to get −z, then flip the sign."),
+            (y / (1 - y), "that is e^(z); one logarithm more gives z."),
+            (np.log(y), "ln(y) alone ignores the 1 in 1/(1 + e^(−z)): solve for e^(−z) first."),
+            (-np.log(y), "−ln(y) ignores the 1 in 1/(1 + e^(−z)): solve for e^(−z) first."),
+            (np.log(1 / y + 1), "1/y = 1 + e^(−z), so e^(−z) = 1/y − 1 (minus, not plus)."),
+        ])
+
+
+def check_net_for_output(student_fn):
+    """Check ``net_for_output(y) -> ndarray`` (same shape as y): the sigmoid's inverse."""
+    cases = [
+        Case(np.array([0.5, 0.8]), label="y = [0.5, 0.8] (0.5: the middle of the sigmoid)"),
+        Case(np.array([0.9, 0.1]), label="y = [0.9, 0.1]"),
+        Case(np.array([0.900249511, 0.593269992, 0.751365070]),
+             label="y = the slides' neuron 0.900249511, out_h1 0.593269992, out_o1 0.751365070"),
+        Case(np.array([[1e-6, 0.25], [0.75, 1 - 1e-6]]), label="y of shape (2, 2), near 0 and 1"),
+    ]
+    return check_function(student_fn, _net_for_output, cases, exercise="net_for_output",
+                          why="The inverse of the sigmoid is the log-odds ln(y / (1 − y)) "
+                              "('logit'): every output in (0, 1) has exactly one net input.",
+                          rtol=1e-6, atol=1e-9, diagnose=_diagnose_net_for_output)
+
+
+def _layer_forward(W, X, b):
+    """out = sigma(X @ W.T + b): W (n_out, n_in), X (N, n_in), b (n_out,) -> (N, n_out)."""
+    return sigmoid(X @ W.T + b)
 
 
 def _diagnose_layer(got, case):
-    W, x, b = case.args
+    W, X, b = case.args
     candidates = [
-        (W @ x + b, "you returned the net inputs W @ x + b; apply the sigmoid to them."),
-        (sigmoid(W @ x), "the bias b is missing: net = W @ x + b."),
-        (np.tanh(W @ x + b), "that is tanh; this layer uses the sigmoid."),
+        (X @ W.T + b, "you returned the net inputs; apply the sigmoid to them."),
+        (sigmoid(X @ W.T), "the bias b is missing."),
+        (np.tanh(X @ W.T + b), "that is tanh; this layer uses the sigmoid."),
+        (sigmoid(X @ W.T + b).T, "transposed: one ROW per example, one column per unit."),
     ]
     if W.shape[0] == W.shape[1]:
-        candidates.append((sigmoid(W.T @ x + b), "W is used transposed: row j of W holds the "
-                                                 "weights INTO unit j, so net = W @ x + b."))
+        candidates.append((sigmoid(X @ W + b), "W is used transposed: row j of W holds the "
+                                               "weights INTO unit j, and each row of X is one "
+                                               "example."))
     return _first_match(got, candidates)
 
 
 def check_layer_forward(student_fn):
-    """Check ``layer_forward(W, x, b) -> ndarray (n_out,)``: sigma(W @ x + b)."""
+    """Check ``layer_forward(W, X, b) -> ndarray (N, n_out)`` on a batch X (N, n_in)."""
     rng = np.random.default_rng(1)
     W_we = np.array([[0.15, 0.20], [0.25, 0.30]])
     cases = [
-        Case(W_we, np.array([0.05, 0.10]), np.array([0.35, 0.35]),
-             label="the worked example's hidden layer: W = [[0.15, 0.20], [0.25, 0.30]], "
-                   "x = [0.05, 0.10], b = [0.35, 0.35]"),
-        Case(np.array([[1.0, 2.0, 3.0]]), np.array([1.0, 0.0, -1.0]), np.array([0.5]),
-             label="one unit, three inputs: W shape (1, 3)"),
-        Case(np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([1.0, 2.0]), np.array([0.1, -0.2]),
-             label="W = [[0.5, -1], [2, 0.25]], x = [1, 2], b = [0.1, -0.2]"),
-        Case(rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=4),
-             label="random W (4, 3), x (3,), b (4,) (seed 1)"),
+        Case(W_we, np.array([[0.05, 0.10]]), np.array([0.35, 0.35]),
+             label="the worked example's hidden layer, a batch of one: "
+                   "W = [[0.15, 0.20], [0.25, 0.30]], X = [[0.05, 0.10]], b = [0.35, 0.35]"),
+        Case(np.array([[1.0, 2.0, 3.0]]), np.array([[1.0, 0.0, -1.0], [0.5, 0.5, 0.5]]),
+             np.array([0.5]), label="one unit, three inputs, two examples: W (1, 3), X (2, 3)"),
+        Case(np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, 3.0]]),
+             np.array([0.1, -0.2]), label="W = [[0.5, -1], [2, 0.25]], X (3, 2), b = [0.1, -0.2]"),
+        Case(rng.normal(size=(4, 3)), rng.normal(size=(5, 3)), rng.normal(size=4),
+             label="random W (4, 3), X (5, 3), b (4,) (seed 1)"),
     ]
     return check_function(student_fn, _layer_forward, cases, exercise="layer_forward",
-                          why="One matrix product computes every unit of a layer at once.",
+                          why="One matrix product computes every unit for every example at once.",
                           diagnose=_diagnose_layer)
 
 
@@ -115,122 +158,121 @@ def check_layer_forward(student_fn):
 # notebook 02 — the 2-2-2 worked example
 # ============================================================================================
 
-def _hidden_unit(i1, i2, w_a, w_b, b):
-    """out = sigma(w_a i1 + w_b i2 + b), e.g. out_h1 with (w_a, w_b, b) = (w1, w2, b1)."""
-    return float(sigmoid(w_a * i1 + w_b * i2 + b))
-
-
-def _diagnose_hidden_unit(got, case):
-    i1, i2, w_a, w_b, b = case.args
-    net = w_a * i1 + w_b * i2 + b
-    return _first_match(got, [
-        (net, "that is net_h1; out_h1 is the sigmoid of it: out = 1/(1 + e^(−net))."),
-        (float(sigmoid(w_a * i1 + w_b * i2)), "the bias is missing: net = w_a·i1 + w_b·i2 + b."),
-        (float(sigmoid(w_a * i2 + w_b * i1 + b)), "the weights are swapped: w_a multiplies i1 "
-                                                  "and w_b multiplies i2."),
-        (math.tanh(net), "that is tanh(net); the network uses the sigmoid."),
-        (math.exp(-net), "e^(−net) is only part of the sigmoid: 1/(1 + e^(−net))."),
-    ])
-
-
-def check_hidden_unit(student_fn):
-    """Check ``hidden_unit(i1, i2, w_a, w_b, b) -> float``: sigma(w_a i1 + w_b i2 + b)."""
-    cases = [
-        Case(0.05, 0.10, 0.15, 0.20, 0.35, label="h1: i = (0.05, 0.10), w1 = 0.15, w2 = 0.20, b1 = 0.35"),
-        Case(0.05, 0.10, 0.25, 0.30, 0.35, label="h2: i = (0.05, 0.10), w3 = 0.25, w4 = 0.30, b1 = 0.35"),
-        Case(0.0, 0.0, 1.0, 1.0, 0.0, label="all zero inputs, b = 0 (out must be 0.5)"),
-        Case(1.0, -2.0, 0.7, 1.3, -0.4, label="i = (1, -2), w_a = 0.7, w_b = 1.3, b = -0.4"),
-    ]
-    return check_function(student_fn, _hidden_unit, cases, exercise="hidden_unit",
-                          why="out_h1 = σ(net_h1): every unit is a weighted sum and a squash.",
-                          diagnose=_diagnose_hidden_unit)
-
-
-def _dE_dw5(out_o1, target_o1, out_h1):
-    """dE_total/dw5 = (out_o1 - target_o1) * out_o1 (1 - out_o1) * out_h1."""
-    return (out_o1 - target_o1) * out_o1 * (1.0 - out_o1) * out_h1
-
-
-def _diagnose_dE_dw5(got, case):
-    o, t, h = case.args
-    return _first_match(got, [
-        ((t - o) * o * (1 - o) * h, "wrong sign: dE/dout_o1 = −(target − out) = out − target."),
-        ((o - t) * h, "the middle factor dout_o1/dnet_o1 = out_o1 (1 − out_o1) is missing."),
-        ((o - t) * o * (1 - o), "the last factor dnet_o1/dw5 = out_h1 is missing."),
-        ((o - t) * o * (1 - o) * o, "dnet_o1/dw5 is out_h1 (the value w5 multiplies), "
-                                    "not out_o1."),
-        ((o - t) * h * (1 - h) * h, "dout_o1/dnet_o1 uses out_o1: out_o1 (1 − out_o1), "
-                                    "not out_h1 (1 − out_h1)."),
-        (0.5 * (o - t) * o * (1 - o) * h, "a factor 1/2 too many: d/dout ½(t − out)² = −(t − out)."),
-    ])
-
-
-def check_dE_dw5(student_fn):
-    """Check ``dE_dw5(out_o1, target_o1, out_h1) -> float``."""
-    from mlbook.worked_example import forward
-    f = forward()
-    cases = [
-        Case(f["out_o1"], 0.01, f["out_h1"], label=f"the blog's values: out_o1 = {f['out_o1']:.9f}, "
-             f"target_o1 = 0.01, out_h1 = {f['out_h1']:.9f}"),
-        Case(0.5, 0.5, 0.3, label="out_o1 = target_o1 = 0.5 (no error: the gradient must be 0)"),
-        Case(0.2, 0.9, 0.6, label="out_o1 = 0.2, target_o1 = 0.9, out_h1 = 0.6"),
-        Case(0.97, 0.1, 0.25, label="out_o1 = 0.97, target_o1 = 0.1, out_h1 = 0.25"),
-    ]
-    return check_function(student_fn, _dE_dw5, cases, exercise="dE_dw5",
-                          why="Three local derivatives multiplied along the path E ← out_o1 ← "
-                              "net_o1 ← w5: that is backpropagation.",
-                          diagnose=_diagnose_dE_dw5)
-
-
-def _dE_dw1(params):
-    """dE_total/dw1 at ``params`` (inputs and targets of the worked example)."""
-    from mlbook.worked_example import gradients
-    return gradients(params)["w1"]
-
-
-def _diagnose_dE_dw1(got, case):
-    from mlbook.worked_example import INPUTS, chain_rule_factors, update
-    (params,) = case.args
-    c = chain_rule_factors(params)
-    i1, i2 = INPUTS
-    d1, d2 = c["dE_o1_dnet_o1"], c["dE_o2_dnet_o2"]
-    s = c["dout_h1_dnet_h1"]
-    p = params
-    new = update(params, sequential=False)
-    return _first_match(got, [
-        (-c["dE_dw1"], "wrong sign: dE/dout_o = out_o − target_o (not target − out)."),
-        (d1 * p["w5"] * s * i1, "only the path through o1 is there: out_h1 also feeds o2 "
-                                "(through w7), so dE_total/dout_h1 = dE_o1/dout_h1 + dE_o2/dout_h1."),
-        (d2 * p["w7"] * s * i1, "only the path through o2 is there: add the path through o1 "
-                                "(through w5)."),
-        ((d1 * p["w6"] + d2 * p["w8"]) * s * i1, "w6 and w8 leave h2, not h1: out_h1 reaches "
-                                                  "o1 through w5 and o2 through w7."),
-        ((d1 * p["w5"] + d2 * p["w6"]) * s * i1, "out_h1 reaches o2 through w7 (w6 goes from h2 "
-                                                  "to o1)."),
-        ((d1 * p["w5"] + d2 * p["w7"]) * i1, "the factor dout_h1/dnet_h1 = out_h1 (1 − out_h1) "
-                                             "is missing."),
-        ((d1 * p["w5"] + d2 * p["w7"]) * s, "the last factor dnet_h1/dw1 = i1 is missing."),
-        ((d1 * p["w5"] + d2 * p["w7"]) * s * i2, "dnet_h1/dw1 is i1 (what w1 multiplies), not i2."),
-        ((d1 * new["w5"] + d2 * new["w7"]) * s * i1,
-         "you used w5, w7 AFTER their update; the gradient uses the current weights."),
-    ])
-
-
-def check_dE_dw1(student_fn):
-    """Check ``dE_dw1(params) -> float``: dE_total/dw1 of the worked example at ``params``."""
+def _cases_02():
+    """INITIAL_PARAMS, the weights after one update, and random weights (seed 2)."""
     from mlbook.worked_example import INITIAL_PARAMS, PARAM_NAMES, update
     rng = np.random.default_rng(2)
     other = dict(zip(PARAM_NAMES, (float(v) for v in rng.uniform(-1.0, 1.0, size=10))))
-    cases = [
+    return [
         Case(dict(INITIAL_PARAMS), label="INITIAL_PARAMS (the blog's weights)"),
         Case(update(INITIAL_PARAMS), label="the weights after one update"),
         Case(other, label="random weights in [-1, 1] (seed 2): "
              + ", ".join(f"{k}={v:.3f}" for k, v in other.items())),
     ]
-    return check_function(student_fn, _dE_dw1, cases, exercise="dE_dw1",
-                          why="A hidden weight collects the error from every output it feeds: "
-                              "the paths add up.",
-                          rtol=1e-6, atol=1e-12, diagnose=_diagnose_dE_dw1)
+
+
+def _parts(params):
+    """Forward values and both output deltas at ``params`` (worked example's inputs/targets)."""
+    from mlbook.worked_example import INPUTS, TARGETS, forward
+    f = forward(params)
+    d1 = (f["out_o1"] - TARGETS[0]) * f["out_o1"] * (1 - f["out_o1"])
+    d2 = (f["out_o2"] - TARGETS[1]) * f["out_o2"] * (1 - f["out_o2"])
+    return f, d1, d2, INPUTS, TARGETS
+
+
+def _total_error(params):
+    from mlbook.worked_example import forward
+    return forward(params)["E_total"]
+
+
+def _diagnose_total_error(got, case):
+    from mlbook.worked_example import forward
+    (p,) = case.args
+    f, _, _, (i1, i2), (t1, t2) = _parts(p)
+    swapped = dict(p, w2=p["w3"], w3=p["w2"], w6=p["w7"], w7=p["w6"])
+    no_bias = dict(p, b1=0.0, b2=0.0)
+    return _first_match(got, [
+        (2 * f["E_total"], "the factor ½ is missing: E_total = ½(t1 − o1)² + ½(t2 − o2)²."),
+        (f["E_o1"], "that is E_o1 alone; add the second output's error."),
+        (0.5 * ((t2 - f["out_o1"]) ** 2 + (t1 - f["out_o2"]) ** 2),
+         "the targets are swapped: target_o1 = 0.01 goes with out_o1."),
+        (forward(swapped)["E_total"], "the weights are wired the wrong way round: w2 goes from "
+                                      "i2 to h1 and w3 from i1 to h2 (row by row)."),
+        (forward(no_bias)["E_total"], "the biases are missing: b1 enters both hidden units, "
+                                      "b2 both output units."),
+        (forward(dict(p, b1=p["b2"], b2=p["b1"]))["E_total"], "b1 and b2 are swapped: b1 "
+                                                                "belongs to the hidden layer."),
+    ])
+
+
+def check_total_error(student_fn):
+    """Check ``total_error(params) -> float``: E_total of the 2-2-2 network at ``params``."""
+    return check_function(student_fn, _total_error, _cases_02(), exercise="total_error",
+                          why="The whole forward pass: four weighted sums, four sigmoids and the "
+                              "squared error.",
+                          rtol=1e-9, atol=1e-12, diagnose=_diagnose_total_error)
+
+
+def _dE_dw7(params):
+    from mlbook.worked_example import gradients
+    return gradients(params)["w7"]
+
+
+def _diagnose_dE_dw7(got, case):
+    (p,) = case.args
+    f, d1, d2, _, _ = _parts(p)
+    o2 = f["out_o2"]
+    return _first_match(got, [
+        (-d2 * f["out_h1"], "wrong sign: ∂E/∂out_o2 = out_o2 − target_o2."),
+        (d1 * f["out_h1"], "that is ∂E/∂w5: w7 feeds o2, so use out_o2 and target_o2."),
+        (d2 * f["out_h2"], "that is ∂E/∂w8: w7 starts at h1, so ∂net_o2/∂w7 = out_h1."),
+        (d2 / (o2 * (1 - o2)) * f["out_h1"], "the factor ∂out_o2/∂net_o2 = out_o2 (1 − out_o2) "
+                                              "is missing."),
+        (d2, "the last factor ∂net_o2/∂w7 = out_h1 is missing."),
+        (d2 * p["w7"], "∂net_o2/∂w7 is the value w7 multiplies (out_h1), not w7 itself."),
+    ])
+
+
+def check_dE_dw7(student_fn):
+    """Check ``dE_dw7(params) -> float``: dE_total/dw7 of the worked example at ``params``."""
+    return check_function(student_fn, _dE_dw7, _cases_02(), exercise="dE_dw7",
+                          why="Same three factors as for w5, along w7's own path: "
+                              "E_total ← out_o2 ← net_o2 ← w7.",
+                          rtol=1e-6, atol=1e-12, diagnose=_diagnose_dE_dw7)
+
+
+def _dE_dw4(params):
+    from mlbook.worked_example import gradients
+    return gradients(params)["w4"]
+
+
+def _diagnose_dE_dw4(got, case):
+    (p,) = case.args
+    f, d1, d2, (i1, i2), _ = _parts(p)
+    s2 = f["out_h2"] * (1 - f["out_h2"])
+    s1 = f["out_h1"] * (1 - f["out_h1"])
+    both = d1 * p["w6"] + d2 * p["w8"]
+    return _first_match(got, [
+        (-both * s2 * i2, "wrong sign: ∂E/∂out_o = out_o − target_o."),
+        (d1 * p["w6"] * s2 * i2, "only the path through o1 is there: out_h2 also feeds o2 "
+                                 "(through w8); the two paths add."),
+        (d2 * p["w8"] * s2 * i2, "only the path through o2 is there: add the path through o1 "
+                                 "(through w6)."),
+        ((d1 * p["w5"] + d2 * p["w7"]) * s2 * i2, "w5 and w7 leave h1; out_h2 reaches o1 "
+                                                  "through w6 and o2 through w8."),
+        (both * s1 * i2, "the sigmoid factor belongs to h2 (w4 enters h2): out_h2 (1 − out_h2)."),
+        (both * i2, "the factor ∂out_h2/∂net_h2 = out_h2 (1 − out_h2) is missing."),
+        (both * s2, "the last factor ∂net_h2/∂w4 = i2 is missing."),
+        (both * s2 * i1, "∂net_h2/∂w4 is i2 (what w4 multiplies), not i1."),
+    ])
+
+
+def check_dE_dw4(student_fn):
+    """Check ``dE_dw4(params) -> float``: dE_total/dw4 of the worked example at ``params``."""
+    return check_function(student_fn, _dE_dw4, _cases_02(), exercise="dE_dw4",
+                          why="A hidden weight collects the error from every output its unit "
+                              "feeds: the paths add up.",
+                          rtol=1e-6, atol=1e-12, diagnose=_diagnose_dE_dw4)
 
 
 register_hints({
@@ -239,24 +281,38 @@ register_hints({
         "(`np.dot(w, x) + b`).",
         "Then squash it: `sigmoid(net)` from mlbook.activations, or `1 / (1 + np.exp(-net))`.",
     ],
+    "net_for_output": [
+        "Write y = 1 / (1 + e^(−z)) and solve for z, one step at a time. First: 1/y = 1 + e^(−z).",
+        "So e^(−z) = 1/y − 1 = (1 − y)/y. Take the natural logarithm of both sides.",
+        "z = −ln((1 − y)/y) = ln(y / (1 − y)); in numpy `np.log(y) - np.log1p(-y)` "
+        "(log1p stays accurate for y near 0).",
+    ],
     "layer_forward": [
-        "Row j of W holds the weights going INTO unit j, so all net inputs at once are `W @ x + b`.",
-        "Shapes: W (n_out, n_in) @ x (n_in,) gives (n_out,); add b (n_out,), then apply `sigmoid`.",
+        "Each ROW of X is one example; row j of W holds the weights INTO unit j. Work out the "
+        "shapes first: you need (N, n_in) times something of shape (n_in, n_out).",
+        "`X @ W.T` has shape (N, n_out): entry (i, j) is example i's weighted sum for unit j. "
+        "Add b (n_out,) — numpy broadcasts it over the rows.",
+        "Finally apply `sigmoid` to the whole array: `sigmoid(X @ W.T + b)`.",
     ],
-    "hidden_unit": [
-        "net = w_a·i1 + w_b·i2 + b — for h1 that is w1·i1 + w2·i2 + b1.",
-        "out = σ(net) = 1 / (1 + e^(−net)); `math.exp` or `sigmoid` from mlbook.activations.",
+    "total_error": [
+        "Hidden layer first: net_h1 = w1·i1 + w2·i2 + b1 and net_h2 = w3·i1 + w4·i2 + b1; "
+        "out_h = σ(net_h) (`sigmoid` is imported).",
+        "Output layer from the hidden outputs: net_o1 = w5·out_h1 + w6·out_h2 + b2, "
+        "net_o2 = w7·out_h1 + w8·out_h2 + b2; out_o = σ(net_o).",
+        "E_total = ½(target_o1 − out_o1)² + ½(target_o2 − out_o2)², with INPUTS and TARGETS.",
     ],
-    "dE_dw5": [
-        "Follow the path from E_total back to w5: E_total ← out_o1 ← net_o1 ← w5; one factor per arrow.",
-        "E_total = ½(target_o1 − out_o1)² + …, so dE_total/dout_o1 = out_o1 − target_o1.",
-        "dout_o1/dnet_o1 = out_o1 (1 − out_o1) (the sigmoid's derivative), and "
-        "net_o1 = w5·out_h1 + …, so dnet_o1/dw5 = out_h1.",
+    "dE_dw7": [
+        "Which output does w7 feed, and from which hidden unit? Follow the path "
+        "E_total ← out_o2 ← net_o2 ← w7: one factor per arrow.",
+        "∂E_total/∂out_o2 = out_o2 − target_o2 and ∂out_o2/∂net_o2 = out_o2 (1 − out_o2) "
+        "(`f = forward(params)` gives every out_*).",
+        "net_o2 = w7·out_h1 + w8·out_h2 + b2, so ∂net_o2/∂w7 = out_h1. Multiply the three.",
     ],
-    "dE_dw1": [
-        "`f = forward(params)` gives every out_*; the output deltas are "
-        "δ_o = (out_o − target_o)·out_o·(1 − out_o).",
-        "out_h1 feeds BOTH outputs: dE_total/dout_h1 = δ_o1·w5 + δ_o2·w7.",
-        "Then multiply by dout_h1/dnet_h1 = out_h1 (1 − out_h1) and dnet_h1/dw1 = i1 = 0.05.",
+    "dE_dw4": [
+        "w4 enters net_h2 = w3·i1 + w4·i2 + b1. Which outputs does out_h2 feed, and through "
+        "which weights? (w6 to o1, w8 to o2.)",
+        "With the output deltas δ_o = (out_o − target_o)·out_o·(1 − out_o): "
+        "∂E_total/∂out_h2 = δ_o1·w6 + δ_o2·w8 — one term per path.",
+        "Then times ∂out_h2/∂net_h2 = out_h2 (1 − out_h2) and ∂net_h2/∂w4 = i2 = INPUTS[1].",
     ],
 })
