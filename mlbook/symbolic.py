@@ -9,6 +9,19 @@ from .validation import as_float_array, check_choice
 
 __all__ = []
 
+
+def _latex(expr):
+    r"""``sp.latex(expr)``, the same text on every sympy release mlbook supports.
+
+    sympy < 1.13 chose the separator between two factors by the *string* form of the second
+    one, so ``out_{o1} (1 - out_{o1})`` printed as ``out_{o1} \cdot \left(1 - ...`` (the "1"
+    after "o1}" looked like two numbers side by side); newer sympy looks at the factor's LaTeX
+    and prints a plain space before a parenthesis. With the default settings sympy >= 1.13 never
+    prints ``\cdot`` right before ``\left(``, so removing it gives the newer text on older sympy.
+    """
+    return sp.latex(expr).replace(r" \cdot \left(", r" \left(")
+
+
 # ============================================================================================
 # The 2-2-2 worked example (notebook 02)
 # ============================================================================================
@@ -122,7 +135,7 @@ def worked_example_latex(name, compact=True):
     r"""LaTeX of ``\frac{\partial E_{total}}{\partial w_5} = ...`` (compact or fully expanded)."""
     expr = worked_example_gradient_compact(name) if compact else worked_example_gradient(name)
     sym = sp.latex(worked_example_symbols()[name])
-    return rf"\frac{{\partial E_{{total}}}}{{\partial {sym}}} = {sp.latex(expr)}"
+    return rf"\frac{{\partial E_{{total}}}}{{\partial {sym}}} = {_latex(expr)}"
 
 
 # ============================================================================================
@@ -232,8 +245,8 @@ def activation_derivation_latex(name):
     info = activation_derivative(name)
     fn = _DISPLAY_NAME[name]
     rel = "=" if info["equal"] else r"\neq"
-    return (rf"{fn}(x) = {sp.latex(info['f'])}, \qquad "
-            rf"{fn}'(x) = {sp.latex(info['derivative'])} {rel} {sp.latex(info['textbook'])}")
+    return (rf"{fn}(x) = {_latex(info['f'])}, \qquad "
+            rf"{fn}'(x) = {_latex(info['derivative'])} {rel} {_latex(info['textbook'])}")
 
 
 def activation_values(name, xs, *, derivative=True, alpha=None, dps=40):
