@@ -10,3 +10,4 @@ from .autodiff import *         # noqa: F401,F403
 from .optim import *            # noqa: F401,F403
 from .conv import *             # noqa: F401,F403
 from .dropout import *          # noqa: F401,F403
+from .mnist import *            # noqa: F401,F403
