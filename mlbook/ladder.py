@@ -44,7 +44,7 @@ from .validation import as_rng, check_choice, check_int
 
 __all__ = ["RUNGS", "TITLES", "PUBLISHED", "RECORD", "RECIPES", "build_model", "model_input",
            "FrozenBiases", "make_optimizer_for", "train_epoch", "train_rung", "predict_proba", "accuracy", "confusion_matrix",
-           "comparison_table", "Progress", "main"]
+           "comparison_table", "Progress", "seconds_per_digit", "estimate_seconds", "main"]
 
 RUNGS = ("logistic", "sigmoid_625", "modern", "convnet")
 TITLES = {
@@ -103,7 +103,8 @@ def build_model(rung, *, rng=0, small=False, hidden=625, init="normal"):
     elif small:
         layers = [Conv2D(1, 8, 3, padding=1), MaxPool2D(2), ReLU(),        # 28 -> 14
                   Conv2D(8, 16, 3, padding=1), MaxPool2D(2), ReLU(),       # 14 -> 7
-                  Flatten(), Dropout(0.2, rng=seed()), Dense(16 * 7 * 7, 10)]
+                  Flatten(), Dropout(0.2, rng=seed()), Dense(16 * 7 * 7, 64), ReLU(),
+                  Dense(64, 10)]
     else:
         layers = [Conv2D(1, 32, 3, padding=1), ReLU(), MaxPool2D(2), Dropout(0.2, rng=seed()),
                   Conv2D(32, 64, 3, padding=1), ReLU(), MaxPool2D(2), Dropout(0.2, rng=seed()),
@@ -345,9 +346,35 @@ def comparison_table(results, *, n_train, note=""):
 # --------------------------------------------------------------------------------------------
 # the command line: python -m mlbook.ladder
 
-# seconds per epoch per 1,000 training digits measured on a 2-core machine (benchmarks/
-# bench_mnist.py prints fresh figures); used only for the estimate printed before training
-SECONDS_PER_1000 = {"logistic": 0.02, "sigmoid_625": 0.35, "modern": 0.8, "convnet": 12.0}
+def seconds_per_digit(rung, *, small=False, batch_size=BATCH_SIZE, batches=3, init="normal"):
+    """Measured CPU seconds to train on one digit (forward, backward, step) and to evaluate one
+    digit, for ``rung`` on this machine: ``(train, evaluate)``, medians over ``batches`` timed
+    mini-batches (after one warm-up) of random 28 x 28 images."""
+    rung = check_choice(rung, "rung", RUNGS)
+    batches = check_int(batches, "batches", minimum=1)
+    rng = np.random.default_rng(0)
+    model = build_model(rung, rng=rng, small=small, init=init)
+    opt = make_optimizer_for(rung)
+    X = model_input(rung, rng.random((batch_size, 28, 28)))
+    y = rng.integers(0, 10, batch_size)
+    train, evaluate = [], []
+    for k in range(batches + 1):
+        t0 = time.process_time()
+        train_epoch(model, opt, X, y, rng=rng, batch_size=batch_size)
+        t1 = time.process_time()
+        model.forward(X, training=False)
+        t2 = time.process_time()
+        if k:                                      # the first round warms up caches
+            train.append((t1 - t0) / batch_size)
+            evaluate.append((t2 - t1) / batch_size)
+    return float(np.median(train)), float(np.median(evaluate))
+
+
+def estimate_seconds(rung, n_train, n_test, epochs, *, small=False, batch_size=BATCH_SIZE):
+    """Estimated CPU seconds of :func:`train_rung`: measured per-digit costs times the digits
+    trained on and evaluated, times the epochs."""
+    train, evaluate = seconds_per_digit(rung, small=small, batch_size=batch_size)
+    return epochs * (n_train * train + n_test * evaluate)
 
 
 def _load(data, limit, seed):
@@ -405,12 +432,13 @@ def main(argv=None):
               "digits: python -m mlbook.ladder --data bundled", file=sys.stderr)
         return 1
     n = len(train[1])
-    estimate = {r: SECONDS_PER_1000[r] * n / 1000 * args.epochs for r in args.rungs}
     print(f"MNIST ladder: {n:,} training digits, {len(test[1]):,} test digits, "
-          f"{args.epochs} epoch(s) per rung, batch {BATCH_SIZE}.")
-    print("Estimated run time (2-core machine): " + ", ".join(
+          f"{args.epochs} epoch(s) per rung, batch {BATCH_SIZE}.", flush=True)
+    estimate = {r: estimate_seconds(r, n, len(test[1]), args.epochs, small=args.small_convnet)
+                for r in args.rungs}
+    print("Estimated run time (measured on a few batches here): " + ", ".join(
         f"{TITLES[r]} {_duration(s)}" for r, s in estimate.items())
-        + f"; total {_duration(sum(estimate.values()))}.")
+        + f"; total {_duration(sum(estimate.values()))}.", flush=True)
     results = {}
     for rung in args.rungs:
         with Progress(args.epochs, TITLES[rung]) as bar:
