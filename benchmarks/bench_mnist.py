@@ -25,7 +25,7 @@ COURSE = {
     "logistic": dict(epochs=20, batch_size=128),
     "sigmoid_625": dict(epochs=4, batch_size=16),
     "modern": dict(epochs=5, batch_size=64),
-    "convnet": dict(epochs=3, batch_size=64, small=True, init="default"),
+    "convnet": dict(epochs=5, batch_size=64, small=True, init="default"),
 }
 TARGET_COURSE_SECONDS = 40.0
 N_COURSE, N_COURSE_TEST, N_FULL, N_FULL_TEST = 8000, 2000, 60_000, 10_000

@@ -40,7 +40,7 @@ import numpy as np
 from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Sigmoid
 from .losses import softmax_cross_entropy
 from .optim import RMSProp, SGD, Optimizer
-from .validation import as_rng, check_choice, check_int
+from .validation import as_rng, check_choice, check_int, check_number
 
 __all__ = ["RUNGS", "TITLES", "PUBLISHED", "RECORD", "RECIPES", "build_model", "model_input",
            "FrozenBiases", "make_optimizer_for", "train_epoch", "train_rung", "predict_proba", "accuracy", "confusion_matrix",
@@ -82,7 +82,8 @@ def _init_normal(model, rng):
 def build_model(rung, *, rng=0, small=False, hidden=625, init="normal"):
     """The model of one rung, weights N(0, 0.01^2), biases 0. Input: see :func:`model_input`.
 
-    ``small=True`` gives the notebook's convnet (8-16 filters, no 625-unit layer); ``hidden``
+    ``small=True`` gives the notebook's convnet (8 then 16 filters, the second convolution with
+    stride 2 instead of a second pooling, a 64-unit instead of a 625-unit layer); ``hidden``
     changes the width of the hidden layer(s) of the two MLP rungs. ``init="normal"`` is the
     original N(0, 0.01^2); ``init="default"`` keeps the layers' own initialisation (Glorot
     for Dense, He for Conv2D), biases 0 either way. Output: (N, 10) logits.
@@ -102,7 +103,7 @@ def build_model(rung, *, rng=0, small=False, hidden=625, init="normal"):
                   Dropout(0.5, rng=seed()), Dense(hidden, 10)]
     elif small:
         layers = [Conv2D(1, 8, 3, padding=1), MaxPool2D(2), ReLU(),        # 28 -> 14
-                  Conv2D(8, 16, 3, padding=1), MaxPool2D(2), ReLU(),       # 14 -> 7
+                  Conv2D(8, 16, 3, stride=2, padding=1), ReLU(),           # 14 -> 7
                   Flatten(), Dropout(0.2, rng=seed()), Dense(16 * 7 * 7, 64), ReLU(),
                   Dense(64, 10)]
     else:
@@ -219,13 +220,15 @@ def train_epoch(model, opt, X, y, *, rng, batch_size=BATCH_SIZE):
 
 
 def train_rung(rung, train, test, *, epochs, rng=0, small=False, hidden=625, lr=None,
-               eps=None, augment=None, progress=None, batch_size=BATCH_SIZE, init="normal"):
+               eps=None, lr_decay=1.0, augment=None, progress=None, batch_size=BATCH_SIZE,
+               init="normal"):
     """Train one rung with its recipe and measure it after every epoch.
 
     train, test : pairs (images (N, 28, 28) in [0, 1], labels (N,) ints)
     epochs : passes over ``train``; rng : seed or Generator (weights, shuffling, dropout)
     small, hidden, init : see :func:`build_model`; lr, eps : override the recipe's values
     batch_size : mini-batch size (the recipe: 128)
+    lr_decay : the learning rate is multiplied by this after every epoch (1: constant)
     augment : optional ``augment(images, rng) -> images`` applied afresh to every epoch
     progress : optional :class:`Progress` (or anything with ``update(epoch, text)``)
 
@@ -236,6 +239,7 @@ def train_rung(rung, train, test, *, epochs, rng=0, small=False, hidden=625, lr=
     rung = check_choice(rung, "rung", RUNGS)
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
+    lr_decay = check_number(lr_decay, "lr_decay", low=0.0, low_open=True, high=1.0)
     rng = as_rng(rng)
     model = build_model(rung, rng=rng, small=small, hidden=hidden, init=init)
     opt = make_optimizer_for(rung, lr, eps)
@@ -250,6 +254,7 @@ def train_rung(rung, train, test, *, epochs, rng=0, small=False, hidden=625, lr=
             result["train_loss"].append(train_epoch(model, opt, X, y_train, rng=rng,
                                                     batch_size=batch_size))
             result["test_accuracy"].append(accuracy(model, X_test, y_test))
+            opt.lr = opt.lr * lr_decay
             if progress is not None:
                 progress.update(epoch, f"loss {result['train_loss'][-1]:.4f}, test accuracy "
                                        f"{100 * result['test_accuracy'][-1]:.2f} %")
