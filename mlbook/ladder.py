@@ -93,25 +93,29 @@ def build_model(rung, *, rng=0, small=False, hidden=625, init="normal"):
     rng = as_rng(rng)
     hidden = check_int(hidden, "hidden", minimum=1)
     seed = lambda: int(rng.integers(2**31))      # noqa: E731  one stream per dropout layer
+    # the layers' own initialisation, seeded from rng (init="normal" overwrites it below)
+    w = seed if init == "default" else (lambda: None)      # noqa: E731
     if rung == "logistic":
-        layers = [Dense(784, 10)]
+        layers = [Dense(784, 10, rng=w())]
     elif rung == "sigmoid_625":
-        layers = [Dense(784, hidden), Sigmoid(), Dense(hidden, 10)]
+        layers = [Dense(784, hidden, rng=w()), Sigmoid(), Dense(hidden, 10, rng=w())]
     elif rung == "modern":
-        layers = [Dropout(0.2, rng=seed()), Dense(784, hidden), ReLU(),
-                  Dropout(0.5, rng=seed()), Dense(hidden, hidden), ReLU(),
-                  Dropout(0.5, rng=seed()), Dense(hidden, 10)]
+        layers = [Dropout(0.2, rng=seed()), Dense(784, hidden, rng=w()), ReLU(),
+                  Dropout(0.5, rng=seed()), Dense(hidden, hidden, rng=w()), ReLU(),
+                  Dropout(0.5, rng=seed()), Dense(hidden, 10, rng=w())]
     elif small:
-        layers = [Conv2D(1, 8, 3, padding=1), MaxPool2D(2), ReLU(),        # 28 -> 14
-                  Conv2D(8, 16, 3, stride=2, padding=1), ReLU(),           # 14 -> 7
-                  Flatten(), Dropout(0.2, rng=seed()), Dense(16 * 7 * 7, 64), ReLU(),
-                  Dense(64, 10)]
+        layers = [Conv2D(1, 8, 3, padding=1, rng=w()), MaxPool2D(2), ReLU(),      # 28 -> 14
+                  Conv2D(8, 16, 3, stride=2, padding=1, rng=w()), ReLU(),         # 14 -> 7
+                  Flatten(), Dropout(0.2, rng=seed()), Dense(16 * 7 * 7, 64, rng=w()), ReLU(),
+                  Dense(64, 10, rng=w())]
     else:
-        layers = [Conv2D(1, 32, 3, padding=1), ReLU(), MaxPool2D(2), Dropout(0.2, rng=seed()),
-                  Conv2D(32, 64, 3, padding=1), ReLU(), MaxPool2D(2), Dropout(0.2, rng=seed()),
-                  Conv2D(64, 128, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(),
-                  Dropout(0.2, rng=seed()), Dense(128 * 3 * 3, 625), ReLU(),
-                  Dropout(0.5, rng=seed()), Dense(625, 10)]
+        layers = [Conv2D(1, 32, 3, padding=1, rng=w()), ReLU(), MaxPool2D(2),
+                  Dropout(0.2, rng=seed()),
+                  Conv2D(32, 64, 3, padding=1, rng=w()), ReLU(), MaxPool2D(2),
+                  Dropout(0.2, rng=seed()),
+                  Conv2D(64, 128, 3, padding=1, rng=w()), ReLU(), MaxPool2D(2), Flatten(),
+                  Dropout(0.2, rng=seed()), Dense(128 * 3 * 3, 625, rng=w()), ReLU(),
+                  Dropout(0.5, rng=seed()), Dense(625, 10, rng=w())]
     model = Sequential(layers)
     if init == "normal":
         return _init_normal(model, rng)

@@ -136,3 +136,13 @@ def test_command_line_offline_says_what_to_do(tmp_path, monkeypatch, capsys):
 def test_command_line_bad_options(capsys):
     assert ladder.main(["--data", "bundled", "--epochs", "0"]) == 2
     assert "--epochs" in capsys.readouterr().err
+
+
+def test_models_are_reproducible_from_their_seed():
+    for init in ("normal", "default"):
+        for small in (False, True):
+            a = ladder.build_model("convnet", rng=5, small=small, init=init)
+            b = ladder.build_model("convnet", rng=5, small=small, init=init)
+            assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+    c = ladder.build_model("modern", rng=6, init="default")
+    assert not np.array_equal(c.params["1.W"], ladder.build_model("modern", rng=7, init="default").params["1.W"])
