@@ -355,12 +355,15 @@ def comparison_table(results, *, n_train, note=""):
 # --------------------------------------------------------------------------------------------
 # the command line: python -m mlbook.ladder
 
-def seconds_per_digit(rung, *, small=False, batch_size=BATCH_SIZE, batches=3, init="normal"):
+def seconds_per_digit(rung, *, small=False, batch_size=BATCH_SIZE, batches=None, init="normal"):
     """Measured CPU seconds to train on one digit (forward, backward, step) and to evaluate one
     digit, for ``rung`` on this machine: ``(train, evaluate)``, medians over ``batches`` timed
-    mini-batches (after one warm-up) of random 28 x 28 images."""
+    mini-batches (default: enough for about 1,000 digits, at least 3; after one warm-up) of
+    random 28 x 28 images."""
     rung = check_choice(rung, "rung", RUNGS)
-    batches = check_int(batches, "batches", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    batches = max(3, 1024 // batch_size) if batches is None else \
+        check_int(batches, "batches", minimum=1)
     rng = np.random.default_rng(0)
     model = build_model(rung, rng=rng, small=small, init=init)
     opt = make_optimizer_for(rung)
@@ -445,7 +448,7 @@ def main(argv=None):
           f"{args.epochs} epoch(s) per rung, batch {BATCH_SIZE}.", flush=True)
     estimate = {r: estimate_seconds(r, n, len(test[1]), args.epochs, small=args.small_convnet)
                 for r in args.rungs}
-    print("Estimated run time (measured on a few batches here): " + ", ".join(
+    print("Estimated run time (CPU time, measured on a few batches here): " + ", ".join(
         f"{TITLES[r]} {_duration(s)}" for r, s in estimate.items())
         + f"; total {_duration(sum(estimate.values()))}.", flush=True)
     results = {}

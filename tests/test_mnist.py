@@ -282,3 +282,12 @@ def test_course_split_sizes_and_bad_arguments():
         mnist.course_split(8000.0)
     with pytest.raises(TypeError, match="as_float"):
         mnist.course_split(as_float="yes")
+
+
+def test_pyproject_ships_the_bundled_files_as_package_data():
+    tomllib = pytest.importorskip("tomllib")
+    root = pathlib.Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["mlbook.datasets"]
+    for name in [*mnist.MNIST_FILES["test"], "NOTICE.md"]:
+        assert any(pathlib.PurePath("data", name).match(p) for p in patterns), name
