@@ -39,7 +39,7 @@ import numpy as np
 
 from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Sigmoid
 from .losses import softmax_cross_entropy
-from .optim import RMSProp, SGD, Optimizer
+from .optim import DivergenceError, Optimizer, RMSProp, SGD
 from .validation import as_rng, check_choice, check_int, check_number
 
 __all__ = ["RUNGS", "TITLES", "PUBLISHED", "RECORD", "RECIPES", "build_model", "model_input",
@@ -238,7 +238,8 @@ def train_rung(rung, train, test, *, epochs, rng=0, small=False, hidden=625, lr=
 
     Returns a dict: ``model``, ``train_loss`` (mean mini-batch cross-entropy of each epoch,
     dropout on) and ``test_accuracy`` (on ``test`` after each epoch), ``accuracy`` (the final
-    one), ``seconds`` (training time), ``epochs``.
+    one), ``seconds`` (training time), ``epochs``, ``diverged_at`` (the epoch in which the
+    updates overflowed — learning rate too large — after which training stopped, or None).
     """
     rung = check_choice(rung, "rung", RUNGS)
     epochs = check_int(epochs, "epochs", minimum=1)
@@ -251,19 +252,25 @@ def train_rung(rung, train, test, *, epochs, rng=0, small=False, hidden=625, lr=
     X_test, y_test = model_input(rung, test[0]), np.asarray(test[1])
     X_fixed = model_input(rung, X_train)
     result = {"model": model, "train_loss": [], "test_accuracy": [], "epochs": epochs}
+    result["diverged_at"] = None
     start = time.perf_counter()
-    with np.errstate(over="raise", invalid="raise"):
-        for epoch in range(1, epochs + 1):
-            X = X_fixed if augment is None else model_input(rung, augment(X_train, rng))
-            result["train_loss"].append(train_epoch(model, opt, X, y_train, rng=rng,
-                                                    batch_size=batch_size))
-            result["test_accuracy"].append(accuracy(model, X_test, y_test))
-            opt.lr = opt.lr * lr_decay
-            if progress is not None:
-                progress.update(epoch, f"loss {result['train_loss'][-1]:.4f}, test accuracy "
-                                       f"{100 * result['test_accuracy'][-1]:.2f} %")
+    for epoch in range(1, epochs + 1):
+        X = X_fixed if augment is None else model_input(rung, augment(X_train, rng))
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                loss = train_epoch(model, opt, X, y_train, rng=rng, batch_size=batch_size)
+        except (FloatingPointError, DivergenceError):
+            result["diverged_at"] = epoch         # lr too large: stop, keep what was measured
+            break
+        result["train_loss"].append(loss)
+        result["test_accuracy"].append(accuracy(model, X_test, y_test))
+        opt.lr = opt.lr * lr_decay
+        if progress is not None:
+            progress.update(epoch, f"loss {loss:.4f}, test accuracy "
+                                   f"{100 * result['test_accuracy'][-1]:.2f} %")
     result["seconds"] = time.perf_counter() - start
-    result["accuracy"] = result["test_accuracy"][-1]
+    # a run that diverged in its first epoch is as good as guessing
+    result["accuracy"] = result["test_accuracy"][-1] if result["test_accuracy"] else 0.1
     return result
 
 

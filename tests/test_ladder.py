@@ -146,3 +146,19 @@ def test_models_are_reproducible_from_their_seed():
             assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
     c = ladder.build_model("modern", rng=6, init="default")
     assert not np.array_equal(c.params["1.W"], ladder.build_model("modern", rng=7, init="default").params["1.W"])
+
+
+def test_an_overflowing_epoch_stops_training_cleanly(monkeypatch):
+    train, test = tiny_data(200)
+    real, calls = ladder.train_epoch, []
+
+    def overflow_in_epoch_2(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            np.exp(np.array([1000.0]))         # overflow: raises under train_rung's errstate
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ladder, "train_epoch", overflow_in_epoch_2)
+    res = ladder.train_rung("logistic", train, test, epochs=4)
+    assert res["diverged_at"] == 2 and len(res["train_loss"]) == 1 and len(calls) == 2
+    assert res["accuracy"] == res["test_accuracy"][0]
