@@ -14,7 +14,6 @@ from mlbook.datasets.mnist import load_mnist, parse_idx, read_idx, download_mnis
 SHARED = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 HAVE_SHARED = (SHARED / "t10k-images-idx3-ubyte.gz").is_file() and \
     (SHARED / "t10k-labels-idx1-ubyte.gz").is_file()
-needs_shared = pytest.mark.skipif(not HAVE_SHARED, reason=f"no MNIST test set at {SHARED}")
 
 
 def idx_bytes(arr, type_byte=0x08):
@@ -184,11 +183,25 @@ def test_download_skips_present_files(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------------------------
-# the real MNIST test set
+# the real MNIST test set, bundled with the package (no network, no cache, no ../shared)
 
-@needs_shared
-def test_real_test_set():
-    X, y = load_mnist(SHARED, kind="test")
+def test_bundled_files_are_package_data():
+    for name in mnist.MNIST_FILES["test"]:
+        assert (mnist.BUNDLED_DIR / name).is_file()
+        assert md5sum(mnist.BUNDLED_DIR / name) == mnist.MNIST_MD5[name]
+    notice = (mnist.BUNDLED_DIR / "NOTICE.md").read_text(encoding="utf-8")
+    for who in ("LeCun", "Cortes", "Burges", "MNIST database"):
+        assert who in notice and who in mnist.__doc__
+
+
+def test_real_test_set_from_the_package(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLBOOK_DATA", str(tmp_path / "empty-cache"))   # no cache to fall back on
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the bundled test set must not touch the network")
+
+    monkeypatch.setattr(mnist.urllib.request, "urlopen", no_network)
+    X, y = load_mnist(kind="test")
     assert X.shape == (10_000, 28, 28) and X.dtype == np.uint8
     assert y.shape == (10_000,) and y.dtype == np.uint8
     assert X.min() == 0 and X.max() == 255
@@ -197,17 +210,84 @@ def test_real_test_set():
     # the digits are centred: almost no ink in a 2-pixel border, plenty in the middle
     border = np.concatenate([X[:, :2, :].ravel(), X[:, -2:, :].ravel(), X[:, :, :2].ravel()])
     assert border.mean() < 1.0 and X[:, 10:18, 10:18].mean() > 100
+    assert not (tmp_path / "empty-cache").exists()
 
 
-@needs_shared
-def test_real_files_md5():
+def test_damaged_bundled_file_is_named(tmp_path, monkeypatch):
+    fake = tmp_path / "data"
+    fake.mkdir()
+    small_set(fake)                     # stands in for a damaged bundled copy
+    monkeypatch.setattr(mnist, "BUNDLED_DIR", fake.resolve())
+    with pytest.raises(ValueError) as err:
+        load_mnist(kind="test")
+    text = str(err.value)
+    assert "bundled MNIST file t10k-images-idx3-ubyte.gz is damaged" in text
+    assert "9fb629c4189551a2d022fa330f9573f3" in text and "reinstall" in text.lower()
+
+
+def test_training_digits_still_need_the_downloader(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLBOOK_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError) as err:
+        load_mnist(kind="train")
+    text = str(err.value)
+    assert "train-images-idx3-ubyte.gz" in text and "download=True" in text
+    assert str(tmp_path / "mnist") in text
+
+
+@pytest.mark.skipif(not HAVE_SHARED, reason="no independent reference copy of the MNIST test "
+                    f"files at {SHARED} (../shared exists only on the course's CI and dev machines)")
+def test_bundled_copy_equals_the_independent_reference():
     for name in mnist.MNIST_FILES["test"]:
         assert md5sum(SHARED / name) == mnist.MNIST_MD5[name]
-        assert hashlib.md5((SHARED / name).read_bytes()).hexdigest() == mnist.MNIST_MD5[name]
+        assert hashlib.md5((SHARED / name).read_bytes()).hexdigest() == \
+            hashlib.md5((mnist.BUNDLED_DIR / name).read_bytes()).hexdigest()
 
 
-@needs_shared
 def test_download_real_files_via_file_url(tmp_path, monkeypatch):
-    monkeypatch.setattr(mnist, "MNIST_MIRRORS", (SHARED.as_uri() + "/",))
+    monkeypatch.setattr(mnist, "MNIST_MIRRORS", (mnist.BUNDLED_DIR.as_uri() + "/",))
     X, y = load_mnist(tmp_path / "fresh", download=True)
     assert X.shape == (10_000, 28, 28) and y[0] == 7
+
+
+# --------------------------------------------------------------------------------------------
+# the course split
+
+def test_course_split_is_fixed_stratified_and_disjoint():
+    (Xtr, ytr), (Xte, yte) = mnist.course_split()
+    assert Xtr.shape == (8000, 28, 28) and Xte.shape == (2000, 28, 28)
+    assert Xtr.dtype == np.float64 and 0.0 <= Xtr.min() and Xtr.max() == 1.0
+    assert ytr.dtype == np.int64 and yte.dtype == np.int64
+    full = np.bincount(load_mnist(kind="test")[1])
+    # stratified: each class keeps its share, within one digit of rounding
+    assert np.all(np.abs(np.bincount(ytr) - 0.8 * full) <= 1)
+    assert np.array_equal(np.bincount(ytr) + np.bincount(yte), full)
+    # disjoint and complete: every one of the 10,000 images exactly once
+    X, _ = load_mnist(kind="test")
+    keys = {img.tobytes() for img in X}
+    both = np.concatenate([Xtr, Xte])
+    assert len({(img * 255).round().astype(np.uint8).tobytes() for img in both}) == len(keys)
+    # fixed: the same split every time; a different seed gives a different one
+    (Xtr2, ytr2), _ = mnist.course_split()
+    assert np.array_equal(Xtr, Xtr2) and np.array_equal(ytr, ytr2)
+    (Xtr3, _), _ = mnist.course_split(seed=1)
+    assert not np.array_equal(Xtr, Xtr3)
+
+
+def test_course_split_sizes_and_bad_arguments():
+    (Xtr, ytr), (Xte, yte) = mnist.course_split(1000, as_float=False)
+    assert len(ytr) == 1000 and len(yte) == 9000 and Xtr.dtype == np.uint8
+    with pytest.raises(ValueError, match="n_train"):
+        mnist.course_split(5)
+    with pytest.raises(TypeError, match="n_train"):
+        mnist.course_split(8000.0)
+    with pytest.raises(TypeError, match="as_float"):
+        mnist.course_split(as_float="yes")
+
+
+def test_pyproject_ships_the_bundled_files_as_package_data():
+    tomllib = pytest.importorskip("tomllib")
+    root = pathlib.Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["mlbook.datasets"]
+    for name in [*mnist.MNIST_FILES["test"], "NOTICE.md"]:
+        assert any(pathlib.PurePath("data", name).match(p) for p in patterns), name

@@ -12,3 +12,4 @@ from .conv import *             # noqa: F401,F403
 from .dropout import *          # noqa: F401,F403
 from .matrix import *          # noqa: F401,F403
 from .init import *             # noqa: F401,F403
+from .mnist import *            # noqa: F401,F403

@@ -1,4 +1,9 @@
-"""The real MNIST digits: an IDX file reader, md5 verification, and an opt-in downloader.
+"""The real MNIST digits: the bundled test set, an IDX file reader, md5 checks, a downloader.
+
+The MNIST database of handwritten digits is by Yann LeCun, Corinna Cortes and Christopher
+J. C. Burges (http://yann.lecun.com/exdb/mnist/). mlbook ships its 10,000 test digits (the two
+standard ``t10k`` files, unchanged, in ``mlbook/datasets/data/``, see the NOTICE there) so the
+course works offline; the 60,000 training digits are downloaded and md5-verified on request.
 
 IDX format (big-endian), as the MNIST files use it::
 
@@ -10,8 +15,14 @@ IDX format (big-endian), as the MNIST files use it::
 
 Images: ``(N, 28, 28)`` uint8 (0 = background, 255 = ink); labels: ``(N,)`` uint8 in 0..9.
 
-Files are looked for in ``path``, else in ``$MLBOOK_DATA/mnist``, else in
-``~/.cache/mlbook/mnist``. Nothing is downloaded unless you ask: ``load_mnist(download=True)``.
+Where the files are looked for: in ``path`` if you pass one; else the test digits come from
+the package (:data:`BUNDLED_DIR`, no network, no cache) and the training digits from
+``$MLBOOK_DATA/mnist``, else ``~/.cache/mlbook/mnist``. Nothing is downloaded unless you ask:
+``load_mnist(kind="train", download=True)``. Every file's md5 is checked against the published
+one before it is read (a bundled file that does not match is an error naming it).
+
+The course's fixed split of the 10,000 bundled digits: :func:`course_split` (8,000 to train,
+2,000 held out, stratified by class, seeded).
 """
 import gzip
 import hashlib
@@ -23,8 +34,11 @@ import urllib.request
 
 import numpy as np
 
+from ..validation import as_rng, check_flag, check_int
+
 __all__ = ["load_mnist", "download_mnist", "read_idx", "parse_idx", "md5sum",
-           "default_mnist_dir", "MNIST_FILES", "MNIST_MD5", "MNIST_MIRRORS"]
+           "default_mnist_dir", "course_split", "MNIST_FILES", "MNIST_MD5", "MNIST_MIRRORS",
+           "BUNDLED_DIR", "COURSE_SPLIT_SEED", "MNIST_CITATION"]
 
 MNIST_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
@@ -42,7 +56,11 @@ MNIST_MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
-_N_EXPECTED = {"train": 60_000, "test": 10_000}
+# the two t10k files, shipped as package data (see NOTICE.md in that folder)
+BUNDLED_DIR = pathlib.Path(__file__).resolve().parent / "data"
+MNIST_CITATION = ("Y. LeCun, C. Cortes, C. J. C. Burges, \"The MNIST database of handwritten "
+                  "digits\", http://yann.lecun.com/exdb/mnist/")
+COURSE_SPLIT_SEED = 2026
 
 _IDX_TYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
               0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
@@ -119,6 +137,10 @@ def _check_kind(kind):
 
 def _verify(file, name):
     got = md5sum(file)
+    if got != MNIST_MD5[name] and pathlib.Path(file).resolve().parent == BUNDLED_DIR:
+        raise ValueError(f"{file}: the bundled MNIST file {name} is damaged: md5 {got}, expected "
+                         f"the published {MNIST_MD5[name]}. Reinstall mlbook (pip install "
+                         f"--force-reinstall mlbook, or git checkout the file in a clone).")
     if got != MNIST_MD5[name]:
         raise ValueError(f"{file}: md5 {got} does not match the published MNIST md5 "
                          f"{MNIST_MD5[name]} — the file is corrupt or not the original; delete it "
@@ -174,8 +196,9 @@ def load_mnist(path=None, *, kind="test", download=False, as_float=False, verify
 
     Parameters
     ----------
-    path : folder holding the four/two ``*-ubyte.gz`` files; default :func:`default_mnist_dir`.
-    kind : "test" or "train".
+    path : folder holding the two ``*-ubyte.gz`` files of ``kind``; default: the bundled copy
+        (:data:`BUNDLED_DIR`) for "test", :func:`default_mnist_dir` for "train".
+    kind : "test" (10,000 digits, bundled) or "train" (60,000 digits, downloaded).
     download : fetch missing files from :data:`MNIST_MIRRORS` (needs internet). Off by default.
     as_float : images as float64 in [0, 1] (pixel / 255) instead of uint8 0..255.
     verify : check each file's md5 against the published one.
@@ -185,7 +208,12 @@ def load_mnist(path=None, *, kind="test", download=False, as_float=False, verify
     images : (N, 28, 28) uint8 (or float64), labels : (N,) uint8 with values 0..9.
     """
     _check_kind(kind)
-    folder = pathlib.Path(path) if path is not None else default_mnist_dir()
+    if path is not None:
+        folder = pathlib.Path(path)
+    elif kind == "test":
+        folder = BUNDLED_DIR
+    else:
+        folder = default_mnist_dir()
     names = MNIST_FILES[kind]
     missing = [n for n in names if not (folder / n).is_file()]
     if missing and download:
@@ -210,3 +238,38 @@ def load_mnist(path=None, *, kind="test", download=False, as_float=False, verify
     if as_float:
         images = images / 255.0
     return images, labels
+
+
+# --------------------------------------------------------------------------------------------
+# the course's split of the 10,000 bundled digits
+
+def course_split(n_train=8000, *, seed=COURSE_SPLIT_SEED, as_float=True):
+    """The course's fixed split of the 10,000 bundled MNIST test digits.
+
+    Stratified by class: each digit class is shuffled with ``np.random.default_rng(seed)``
+    and ``round(n_train * class_count / 10,000)`` of its digits go to the training part (the
+    rounding is by largest remainder, so that exactly ``n_train`` do); the
+    rest are held out. Within each part the digits are in a seeded random order. The default
+    (8,000 / 2,000, seed :data:`COURSE_SPLIT_SEED`) is the one every notebook uses.
+
+    Returns ``(X_train, y_train), (X_test, y_test)``: images (n, 28, 28) — float64 in [0, 1]
+    (pixel / 255) with ``as_float``, else uint8 — and labels (n,) int64 in 0..9.
+    """
+    n_train = check_int(n_train, "n_train", minimum=10, maximum=9990)
+    as_float = check_flag(as_float, "as_float")
+    rng = as_rng(seed, "seed")
+    images, labels = load_mnist(kind="test", as_float=as_float)
+    labels = labels.astype(np.int64)
+    counts = np.bincount(labels, minlength=10)
+    share = n_train * counts / counts.sum()
+    take = np.floor(share).astype(int)
+    for c in np.argsort(-(share - take), kind="stable")[:n_train - take.sum()]:
+        take[c] += 1                      # largest remainders first: exactly n_train in total
+    train, test = [], []
+    for c in range(10):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        train.append(idx[:take[c]])
+        test.append(idx[take[c]:])
+    train = rng.permutation(np.concatenate(train))
+    test = rng.permutation(np.concatenate(test))
+    return (images[train], labels[train]), (images[test], labels[test])
