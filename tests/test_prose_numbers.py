@@ -34,6 +34,7 @@ SOLUTIONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # integrator removes an entry once its notebook passes.
 KNOWN_OFFENDERS = {}     # notebook name -> reason, for a notebook being fixed elsewhere
 
+NOTEBOOK_NUMBERS = {p.name[:2] for p in SOLUTIONS}
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 NUMBER = re.compile(
     r"(?<![\w.])"                                   # not inside a name or another number
@@ -93,6 +94,10 @@ def markdown_numbers(markdown):
             continue
         if frac is None and exp is None and re.fullmatch(r"0\d", whole):
             continue                                                       # notebook number
+        if (frac is None and exp is None and whole in NOTEBOOK_NUMBERS
+                and (re.search(r"[|\[–→]\s*$", text[max(0, m.start() - 3):m.start()])
+                     or re.match(r"\s*[—|–]", text[m.end():m.end() + 3]))):
+            continue                                   # a two-digit notebook number in a map
         following = text[m.end():m.end() + 2]
         if (frac is None and exp is None and scale is None and len(whole) == 4
                 and 1900 <= int(whole) <= 2099 and not re.match(r"\s?[A-Za-z]", following)):
@@ -186,6 +191,9 @@ def test_the_detector_finds_typed_numbers_and_skips_the_allow_list():
     assert found == ["0.32", "2000", "0.25", "58.6 million", "94", "10,000"]
     assert [t for t, _, _ in markdown_numbers(r"$(1 - 2\alpha)$ and $e^{-x}$, but $\approx 0.32\,\alpha$")] \
         == ["0.32"]
+    # a two-digit notebook number in a course map is a reference; the same digits elsewhere are not
+    assert [t for t, _, _ in markdown_numbers("| 10 | [10 — Real digits](10_x.ipynb) | 05–10; 10 epochs")] \
+        == ["10"]
 
 
 def test_matching_uses_the_markdown_precision():
