@@ -15,7 +15,9 @@ Two functions, like every figure in the course:
 import matplotlib.pyplot as plt
 from matplotlib.patches import Circle
 
-__all__ = ["network_diagram_data", "draw_network", "NODE_POSITIONS"]
+from mlbook.plots.style import SMALL
+
+__all__ = ["network_diagram_data", "draw_network", "NODE_POSITIONS", "draw_dropout_masks"]
 
 NODE_POSITIONS = {"i1": (0.0, 1.3), "i2": (0.0, 0.0), "h1": (1.8, 1.3), "h2": (1.8, 0.0),
                   "o1": (3.6, 1.3), "o2": (3.6, 0.0), "b1": (0.9, -0.9), "b2": (2.7, -0.9)}
@@ -121,17 +123,59 @@ def draw_network(params=None, inputs=None, targets=None, *, show_gradients=False
             lx, ly = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
         else:
             lx, ly = x0, y0 - 0.33
-        ax.text(lx, ly, _edge_text(name, edge), ha="center", va="center", fontsize=7.5,
+        ax.text(lx, ly, _edge_text(name, edge), ha="center", va="center", fontsize=SMALL,
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#cccccc", lw=0.5), zorder=4)
     for name, node in nodes.items():
         x, y = node["xy"]
         r = radius * (0.6 if node["kind"] == "bias" else 1.0)
         ax.add_patch(Circle((x, y), r, fc=_COLOURS[node["kind"]], ec="#333333", lw=1.0, zorder=3))
         ax.text(x, y, _node_text(name, node, show_gradients), ha="center", va="center",
-                fontsize=8, zorder=5)
+                fontsize=SMALL, zorder=5)
     ax.set_xlim(-0.4, 4.0)
     ax.set_ylim(-1.35, 1.75)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title if title is not None else f"2-2-2 network, E_total = {data['E_total']:.9f}")
     return ax
+
+
+def draw_dropout_masks(data, axes=None):
+    """One small diagram per forward pass: dropped units hollow and crossed, their edges faded.
+
+    ``data`` from :func:`mlbook.widgets.dropout_explorer.dropout_masks_data` (``sizes``,
+    ``masks[k][l]`` bool per unit). Each diagram is three collections (all edges, all units,
+    all crosses), not one artist per edge: it draws in milliseconds. Returns the axes.
+    """
+    import numpy as np
+    from matplotlib.collections import LineCollection
+
+    sizes, masks = data["sizes"], data["masks"]
+    if axes is None:
+        _, axes = plt.subplots(1, len(masks), figsize=(3.0 * len(masks), 3.2))
+    axes = np.atleast_1d(axes)
+    top = max(sizes)
+    pos = [np.array([(l, (top - n) / 2 + i) for i in range(n)]) for l, n in enumerate(sizes)]
+    for k, (ax, mask) in enumerate(zip(axes, masks)):
+        segs, alive = [], []
+        for l in range(len(sizes) - 1):
+            for i, a in enumerate(pos[l]):
+                for j, b in enumerate(pos[l + 1]):
+                    segs.append((a, b))
+                    alive.append(bool(mask[l][i] and mask[l + 1][j]))
+        alive = np.array(alive)
+        ax.add_collection(LineCollection(segs, colors=np.where(alive[:, None], 0.35, 0.9)
+                                         .repeat(3, axis=1), linewidths=np.where(alive, 0.8, 0.5),
+                                         zorder=1))
+        xy = np.vstack(pos)
+        kept = np.concatenate([np.asarray(m, dtype=bool) for m in mask])
+        ax.scatter(xy[:, 0], xy[:, 1], s=160, zorder=2, edgecolors="k",
+                   c=np.where(kept[:, None], [[0.29, 0.565, 0.851]], [[1.0, 1.0, 1.0]]))
+        ax.scatter(xy[~kept, 0], xy[~kept, 1], s=110, marker="x", c="#d62728", linewidths=2,
+                   zorder=3)
+        kept_hidden = sum(int(np.sum(m)) for m in mask[1:-1])
+        total_hidden = sum(sizes[1:-1])
+        ax.set_title(f"pass {k + 1}: {kept_hidden}/{total_hidden} hidden units kept", fontsize=9)
+        ax.set_xlim(-0.4, len(sizes) - 0.6)
+        ax.set_ylim(-0.8, top - 0.2)
+        ax.axis("off")
+    return axes
