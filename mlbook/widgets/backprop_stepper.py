@@ -230,10 +230,11 @@ def backprop_stepper(root=None):
         return data
 
     def ahead():
-        """The steps after the current one, then those before it."""
+        """The next three steps and the previous one: what Next / Prev / Play ask for."""
         k = slider.value - 1
-        for j in list(range(k + 1, n)) + list(range(k - 1, -1, -1)):
-            yield backprop_stepper_update(stepper, j)
+        for j in (k + 1, k + 2, k + 3, k - 1):
+            if 0 <= j < n:
+                yield backprop_stepper_update(stepper, j)
 
     explorer = Explorer([widgets.HBox([play, prev_b, next_b, slider]), panel], {"step": slider},
                         compute, lambda data: _draw_step(stepper, data["step"], live.figure),

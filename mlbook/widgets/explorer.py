@@ -99,6 +99,8 @@ class Explorer(W.VBox):
             control.observe(self.request, names="value")
         super().__init__(list(rows) + [self.error, view], **kwargs)
         self._run(self._wanted, raise_errors=True)      # the first picture, synchronously
+        if self.background and prefetch is not None:
+            self._start_worker()                        # draw what comes next meanwhile
 
     # -- requests ------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -119,13 +121,16 @@ class Explorer(W.VBox):
             self._wanted += 1
             ticket = self._wanted
             if self.background:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._worker, daemon=True,
-                                                    name="mlbook-explorer")
-                    self._thread.start()
+                self._start_worker()
                 self._cond.notify_all()
                 return
         self._run(ticket, raise_errors=True)
+
+    def _start_worker(self):
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._worker, daemon=True,
+                                            name="mlbook-explorer")
+            self._thread.start()
 
     def wait(self, timeout=30.0):
         """Block until every request made so far has been served (tests, benchmarks)."""
