@@ -8,7 +8,7 @@ import numpy as np
 
 from .style import SMALL
 
-__all__ = ["plot_loss_curve", "plot_history", "decision_grid", "plot_decision_boundary",
+__all__ = ["plot_history", "decision_grid", "plot_decision_boundary",
            "surface_grid", "plot_trajectories"]
 
 CLASS_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
@@ -18,21 +18,6 @@ def _axes(ax, figsize=(6.4, 4.0)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
-
-
-def plot_loss_curve(errors, ax=None, *, label=None, logy=True, xlabel="step",
-                    ylabel="E_total", title=None, **line_kw):
-    """Plot a loss history ``errors[k]`` against k (log y by default); returns the Line2D."""
-    ax = _axes(ax)
-    errors = np.asarray(errors, dtype=float)
-    (line,) = ax.plot(np.arange(errors.size), errors, label=label, **line_kw)
-    if logy:
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    return line
 
 
 def plot_history(history, ax=None, *, title="Loss per epoch", logy=False):

@@ -8,7 +8,7 @@ Two functions, like every figure in the course:
 
 ::
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, axes = plt.subplots(2, 1, figsize=(9, 9.5))     # one above the other: text stays legible
     draw_network(ax=axes[0], title="before")
     draw_network(update(), ax=axes[1], title="after one update", compare_to=INITIAL_PARAMS)
 """
@@ -19,8 +19,8 @@ from mlbook.plots.style import SMALL
 
 __all__ = ["network_diagram_data", "draw_network", "NODE_POSITIONS", "draw_dropout_masks"]
 
-NODE_POSITIONS = {"i1": (0.0, 1.3), "i2": (0.0, 0.0), "h1": (1.8, 1.3), "h2": (1.8, 0.0),
-                  "o1": (3.6, 1.3), "o2": (3.6, 0.0), "b1": (0.9, -0.9), "b2": (2.7, -0.9)}
+NODE_POSITIONS = {"i1": (0.0, 1.6), "i2": (0.0, 0.0), "h1": (3.0, 1.6), "h2": (3.0, 0.0),
+                  "o1": (6.0, 1.6), "o2": (6.0, 0.0), "b1": (1.5, -1.05), "b2": (4.5, -1.05)}
 _EDGES = {"w1": ("i1", "h1"), "w2": ("i2", "h1"), "w3": ("i1", "h2"), "w4": ("i2", "h2"),
           "w5": ("h1", "o1"), "w6": ("h2", "o1"), "w7": ("h1", "o2"), "w8": ("h2", "o2"),
           "b1": ("b1", ("h1", "h2")), "b2": ("b2", ("o1", "o2"))}
@@ -101,9 +101,9 @@ def draw_network(params=None, inputs=None, targets=None, *, show_gradients=False
     data = network_diagram_data(params, inputs, targets, show_gradients=show_gradients,
                                 compare_to=compare_to)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 4.2))
+        _, ax = plt.subplots(figsize=(8.5, 4.8))
     nodes, edges = data["nodes"], data["edges"]
-    radius = 0.3
+    radius = 0.48          # data units: the node's 3-4 lines of text fit inside its circle
     for name, edge in edges.items():
         x0, y0 = nodes[edge["src"]]["xy"]
         dsts = edge["dst"] if isinstance(edge["dst"], tuple) else (edge["dst"],)
@@ -122,7 +122,7 @@ def draw_network(params=None, inputs=None, targets=None, *, show_gradients=False
             x1, y1 = nodes[edge["dst"]]["xy"]
             lx, ly = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
         else:
-            lx, ly = x0, y0 - 0.33
+            lx, ly = x0, y0 - 0.5
         ax.text(lx, ly, _edge_text(name, edge), ha="center", va="center", fontsize=SMALL,
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#cccccc", lw=0.5), zorder=4)
     for name, node in nodes.items():
@@ -131,8 +131,8 @@ def draw_network(params=None, inputs=None, targets=None, *, show_gradients=False
         ax.add_patch(Circle((x, y), r, fc=_COLOURS[node["kind"]], ec="#333333", lw=1.0, zorder=3))
         ax.text(x, y, _node_text(name, node, show_gradients), ha="center", va="center",
                 fontsize=SMALL, zorder=5)
-    ax.set_xlim(-0.4, 4.0)
-    ax.set_ylim(-1.35, 1.75)
+    ax.set_xlim(-0.55, 6.55)
+    ax.set_ylim(-1.75, 2.15)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title if title is not None else f"2-2-2 network, E_total = {data['E_total']:.9f}")

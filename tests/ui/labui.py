@@ -708,6 +708,8 @@ def measure_latency(page, cell, explorer, repeat=7, settle_ms=600, timeout=20_00
             if seen and time.monotonic() - quiet_since >= settle_ms / 1000:
                 break
             if time.monotonic() > deadline:
+                if seen:                  # still animating a long training: enough
+                    break
                 raise AssertionError(f"{explorer}: moving its {kind} did not change the plot "
                                      f"within {timeout / 1000:.0f} s")
         t_in = [t for t in got["inputs"] if t <= got["frames"][0]["changed"]]

@@ -48,7 +48,11 @@ def test_readme_open_command_serves_the_start_notebook(ui_available, tmp_path, b
     home.mkdir()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("JUPYTER", "PYTHON", "VIRTUAL_ENV", "MPL"))}
-    env.update(HOME=str(home), BROWSER="true")           # fresh user; no browser to open
+    opened = tmp_path / "opened.txt"                     # what JupyterLab asks a browser to open
+    browser_cmd = tmp_path / "browser.sh"
+    browser_cmd.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser_cmd.chmod(0o755)
+    env.update(HOME=str(home), BROWSER=str(browser_cmd))
     command = readme_open_command()
     log_path = tmp_path / "open-command.log"
     with open(log_path, "wb") as log:
@@ -68,7 +72,8 @@ def test_readme_open_command_serves_the_start_notebook(ui_available, tmp_path, b
         names = {item["name"] for item in api("/api/contents/")["content"]}
         assert {"README.md", "mlbook", "notebooks"} <= names, names
         assert api("/api/contents/notebooks/00_start_here.ipynb")["type"] == "notebook"
-        # the start notebook is what it opens
+        # the start notebook is what it opens in the browser
+        url = _opened_url(opened, token)
         assert "/lab/tree/notebooks/00_start_here.ipynb" in url, url
         # the news pop-up is switched off by the settings the command points at
         notif = api("/lab/api/settings/@jupyterlab/apputils-extension:notification")
@@ -93,6 +98,21 @@ def test_readme_open_command_serves_the_start_notebook(ui_available, tmp_path, b
     finally:
         _stop(proc)
     print(f"README open command ran as uid {os.geteuid()}: {url.split('?')[0]}")
+
+
+def _opened_url(opened, token, timeout=60):
+    """The URL JupyterLab gave the browser (it may be a local redirect page: read its target)."""
+    deadline = time.monotonic() + timeout
+    while not (opened.exists() and opened.read_text().strip()):
+        assert time.monotonic() < deadline, "JupyterLab never asked a browser to open anything"
+        time.sleep(0.5)
+    target = opened.read_text().split()[0]
+    if target.startswith("file://"):
+        page = pathlib.Path(urllib.request.url2pathname(target[len("file://"):])).read_text()
+        target = re.search(r'href="([^"]+)"', page).group(1)
+    if "token=" not in target:
+        target += ("&" if "?" in target else "?") + f"token={token}"
+    return target
 
 
 def _wait_for_url(proc, log_path, timeout):
