@@ -719,7 +719,7 @@ def measure_latency(page, cell, explorer, repeat=7, settle_ms=600, timeout=20_00
     return results
 
 
-def rapid_moves(page, cell, explorer, presses=12, gap_ms=20, settle_ms=1500, timeout=30_000):
+def rapid_moves(page, cell, explorer, presses=12, gap_ms=20, settle_ms=3000, timeout=40_000):
     """Press the main control's key ``presses`` times, ``gap_ms`` apart (a student dragging
     fast). Returns dict: presses, frames (images shown), after_last_ms (last input event ->
     last image on screen)."""

