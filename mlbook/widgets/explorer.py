@@ -62,8 +62,8 @@ class Explorer(W.VBox):
     compute : ``compute(frame) -> data``; reads the controls; may call ``frame(partial)`` to
         show intermediate data (it raises :class:`Superseded` when a newer request waits)
     show : ``show(data)`` updates the artists of ``live`` (a LiveFigure) to show ``data``
-    text : optional ``text(data) -> str``, the plain-text summary (``text/plain`` of the
-        static picture and the status line)
+    text : optional ``text(data) -> str``, a one-line summary: the ``text/plain`` beside the
+        static picture
     background : run updates in a worker thread (default: only inside a kernel)
     key : optional ``key(data)``: pictures are cached by this key (a revisited state is shown
         without drawing)
