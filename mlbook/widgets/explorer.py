@@ -170,7 +170,7 @@ class Explorer(W.VBox):
     def _run(self, ticket, raise_errors=False):
         t0 = time.perf_counter()
         timing = {"compute": 0.0, "draw": 0.0, "encode": 0.0, "frames": 0}
-        last = [None]
+        last, cost = [None], [0.0]
 
         def frame(partial):
             """Show intermediate data now and then (first after ``first_frame_after`` s, then
@@ -179,11 +179,13 @@ class Explorer(W.VBox):
             if self._wanted != ticket:
                 raise Superseded
             now = time.perf_counter()
+            # frames take at most a third of the time: wait twice the last frame's cost
             due = (now - t0 >= self.first_frame_after if last[0] is None
-                   else now - last[0] >= self.frame_interval)
+                   else now - last[0] >= max(self.frame_interval, 2 * cost[0]))
             if due:
                 self._display(partial() if callable(partial) else partial, timing)
                 last[0] = time.perf_counter()
+                cost[0] = last[0] - now
 
         try:
             data = self._compute(frame)
