@@ -169,7 +169,8 @@ class Explorer(W.VBox):
     # -- one update ----------------------------------------------------------------------
     def _run(self, ticket, raise_errors=False):
         t0 = time.perf_counter()
-        timing = {"compute": 0.0, "draw": 0.0, "encode": 0.0, "frames": 0}
+        timing = {"compute": 0.0, "draw": 0.0, "encode": 0.0, "frames": 0,
+                  "started": time.time()}    # wall clock: compare with the browser's events
         last, cost = [None], [0.0]
 
         def frame(partial):
@@ -228,6 +229,7 @@ class Explorer(W.VBox):
         self.data, self.png = data, png
         self._fit_image()
         self.image.value = png
+        timing.setdefault("first_sent", time.time())
         self.updates += 1
 
     def _fit_image(self):
