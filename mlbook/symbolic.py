@@ -131,11 +131,25 @@ def worked_example_gradient_value(name, params=None, inputs=None, targets=None):
     return float(worked_example_gradient(name).subs(subs).evalf(30))
 
 
-def worked_example_latex(name, compact=True):
-    r"""LaTeX of ``\frac{\partial E_{total}}{\partial w_5} = ...`` (compact or fully expanded)."""
+def worked_example_latex(name, compact=True, *, max_line=90):
+    r"""LaTeX of ``\frac{\partial E_{total}}{\partial w_5} = ...`` (compact or fully expanded).
+
+    A sum whose one-line form is longer than ``max_line`` LaTeX characters is set one term per
+    line (``aligned``), so the formula fits the page instead of running off its right edge.
+    """
     expr = worked_example_gradient_compact(name) if compact else worked_example_gradient(name)
-    sym = sp.latex(worked_example_symbols()[name])
-    return rf"\frac{{\partial E_{{total}}}}{{\partial {sym}}} = {_latex(expr)}"
+    lhs = rf"\frac{{\partial E_{{total}}}}{{\partial {sp.latex(worked_example_symbols()[name])}}}"
+    one_line = _latex(expr)
+    terms = expr.as_ordered_terms() if isinstance(expr, sp.Add) else [expr]
+    if len(one_line) <= max_line or len(terms) < 2:
+        return f"{lhs} = {one_line}"
+    lines = []
+    for k, term in enumerate(terms):
+        negative = term.could_extract_minus_sign()
+        body = _latex(-term if negative else term)
+        sign = ("-" if negative else "") if k == 0 else ("- " if negative else "+ ")
+        lines.append(("&= " if k == 0 else r"&\quad ") + sign + body)
+    return rf"\begin{{aligned}}{lhs} " + r" \\ ".join(lines) + r"\end{aligned}"
 
 
 # ============================================================================================

@@ -1,4 +1,6 @@
 """mlbook.symbolic, worked-example section: sympy's chain rule agrees with mlbook's gradients."""
+import re
+
 import pytest
 import sympy as sp
 
@@ -66,3 +68,16 @@ def test_bad_name():
         sym.worked_example_gradient("w9")
     with pytest.raises(ValueError, match="unknown parameter"):
         sym.worked_example_gradient_value("w1", dict(INITIAL_PARAMS, x=1.0))
+
+
+def test_long_formula_is_set_one_term_per_line():
+    """dE/dw1 (two long terms) is an aligned block, each line short enough for the page."""
+    tex = sym.worked_example_latex("w1")
+    assert tex.startswith(r"\begin{aligned}\frac{\partial E_{total}}{\partial w_{1}} &= ")
+    lines = tex.split(r" \\ ")
+    assert len(lines) == 2 and lines[1].startswith(r"&\quad - i_{1} out_{h1} out_{o2} w_{7}")
+    shown = [re.sub(r"\\(frac|partial|left|right|quad|begin\{aligned\}|end\{aligned\})|[{}_&]",
+                    "", line)
+             for line in lines]                          # roughly what MathJax prints
+    assert all(len(line) < 90 for line in shown), shown
+    assert r"\begin" not in sym.worked_example_latex("w5")      # short: one line

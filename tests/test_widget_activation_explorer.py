@@ -77,17 +77,15 @@ def test_draw_puts_the_data_on_the_axes():
 
 def test_widget_builds_and_reacts():
     w = activation_explorer("elu", x=-1.0)
-    controls, numbers_, out = w.children
+    controls, numbers_ = w.children[:2]
     pick, xs, al = controls.children
-    assert out.layout.height == "300px"
-    (shown,) = out.outputs
-    assert shown["data"]["image/png"].startswith("iVBORw0KGgo")          # a PNG
-    assert shown["data"]["text/plain"].startswith("elu, α = 1.00:  x = -1.000")
+    assert w.image.layout.height == "272px"                      # the figure's own size
+    assert w.png[:8] == b"\x89PNG\r\n\x1a\n" and w.image.value == w.png
+    assert w.summary().startswith("activation explorer: elu, α = 1.00:  x = -1.000")
     assert not al.disabled and al.value == 1.0 and al.min > 0
     assert "elu, α = 1.00" in numbers_.value and "x = -1.000" in numbers_.value
     xs.value = 2.0
-    assert "x = 2.000" in numbers_.value and len(out.outputs) == 1
-    assert "x = 2.000" in out.outputs[0]["data"]["text/plain"]
+    assert "x = 2.000" in numbers_.value and "x = 2.000" in w.summary()
     pick.value = "tanh"
     assert al.disabled and ">tanh:" in numbers_.value
     pick.value = "leaky_relu"
@@ -120,11 +118,11 @@ def test_static_activation_plots():
 
 def test_in_place_redraw_shows_the_new_data():
     import matplotlib.pyplot as plt
-    from mlbook.widgets.activation_explorer import _redraw
+    from mlbook.widgets.activation_explorer import _refresh
     fig, axes = plt.subplots(1, 2)
     activation_explorer_draw(activation_explorer_update("sigmoid", 1.0), axes)
     d = activation_explorer_update("leaky_relu", -2.0, alpha=0.3)
-    _redraw(d, axes)
+    _refresh(d, axes)
     f_line, tangent, point, _, vline = axes[0].get_lines()
     np.testing.assert_array_equal(f_line.get_ydata(), d["f"])
     np.testing.assert_array_equal(tangent.get_ydata(), d["tangent_y"])

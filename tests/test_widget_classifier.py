@@ -56,7 +56,9 @@ def test_divergence_drawn_not_warned():
 
 def test_widget_builds():
     box = classifier_explorer("moons")
-    assert box._mlbook_state["data"]["dataset"] == "moons"
+    assert box.data["dataset"] == "moons"
+    box.controls["lr"].value = 0.1
+    assert box.data["lr"] == 0.1 and len(box.data["history"]["train_loss"]) == 60
 
 
 def test_decision_grid_is_the_models_argmax():

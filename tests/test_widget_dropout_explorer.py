@@ -104,6 +104,6 @@ def test_widget_builds():
     p_slider, lam_slider = w.children[0].children
     assert "validation loss" in w.children[1].value
     lam_slider.value = 1e-3          # triggers a retrain and redraw without error
-    assert "validation loss" in w.children[1].value
-    assert w.children[2].layout.height == "340px"
+    assert "validation loss" in w.children[1].value and w.data["lam"] == 1e-3
+    assert w.image.layout.height == "304px"
     plt.close("all")

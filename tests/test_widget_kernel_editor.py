@@ -69,17 +69,19 @@ def test_draw_shows_the_data():
 
 def test_widget_builds_and_reacts_to_presets_and_boxes():
     box = kernel_editor(PHOTO, preset="identity")
-    state, ctl = box._mlbook_state, box._mlbook_controls
-    np.testing.assert_allclose(state["data"]["output"], PHOTO)
-    fig = state["axes"][0].figure
-    ctl["menu"].value = "Sobel y (horizontal edges)"
-    assert state["axes"][0].figure is fig                      # redrawn in place
-    np.testing.assert_allclose(state["axes"][2].images[0].get_array(), state["data"]["output"])
-    np.testing.assert_allclose(state["data"]["kernel"], SOBEL_Y)
-    np.testing.assert_allclose(state["data"]["output"], conv2d(PHOTO, SOBEL_Y, padding=1))
-    ctl["boxes"][4].value = 3.0                     # centre entry: now a custom kernel
-    assert state["data"]["kernel"][1, 1] == 3.0
-    assert ctl["menu"].value == CUSTOM and state["data"]["preset"] == CUSTOM
+    ctl = box.controls
+    np.testing.assert_allclose(box.data["output"], PHOTO)
+    axes = box.live.figure.axes
+    updates = box.updates
+    ctl["preset"].value = "Sobel y (horizontal edges)"
+    assert box.updates == updates + 1                          # nine boxes, one update
+    assert box.live.figure.axes == axes                        # redrawn in place
+    np.testing.assert_allclose(axes[2].images[0].get_array(), box.data["output"])
+    np.testing.assert_allclose(box.data["kernel"], SOBEL_Y)
+    np.testing.assert_allclose(box.data["output"], conv2d(PHOTO, SOBEL_Y, padding=1))
+    ctl["k4"].value = 3.0                           # centre entry: now a custom kernel
+    assert box.data["kernel"][1, 1] == 3.0
+    assert ctl["preset"].value == CUSTOM and box.data["preset"] == CUSTOM
     with pytest.raises(ValueError, match="preset"):
         kernel_editor(PHOTO, preset="emboss")
     plt.close("all")

@@ -66,7 +66,8 @@ def test_draw_and_widget():
     ax = optimizer_race_draw(d)
     assert len(ax.get_legend().get_texts()) == 7
     box = optimizer_race(steps=20)
-    assert box._mlbook_state["data"]["steps"] == 20
-    box.children[0].children[0].value = "rosenbrock"
-    assert box._mlbook_state["data"]["surface"] == "rosenbrock"
-    assert box._mlbook_state["data"]["lr"] == SURFACES["rosenbrock"]["lr"]
+    assert box.data["steps"] == 20
+    updates = box.updates
+    box.controls["surface"].value = "rosenbrock"
+    assert box.data["surface"] == "rosenbrock" and box.updates == updates + 1
+    assert box.data["lr"] == SURFACES["rosenbrock"]["lr"]

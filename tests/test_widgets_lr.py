@@ -7,8 +7,8 @@ matplotlib.use("Agg")
 
 from mlbook import worked_example as we  # noqa: E402
 from mlbook.optim import DivergenceError  # noqa: E402
-from mlbook.widgets.lr_explorer import (ExplorerFigure, classify_run, lr_explorer,  # noqa: E402
-                                        lr_explorer_draw, lr_explorer_update)
+from mlbook.widgets.lr_explorer import (LR_VALUES, _LiveLossCurves, classify_run,  # noqa: E402
+                                        lr_explorer, lr_explorer_draw, lr_explorer_update)
 
 
 @pytest.mark.parametrize("lr,steps,sequential,biases", [(0.5, 10_000, False, False),
@@ -76,24 +76,50 @@ def test_drawing_shows_the_data():
     ax = lr_explorer_draw(d, pinned)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == [pinned[0]["label"], d["label"]]
-    fig = ExplorerFigure()
-    fig.redraw(d, pinned)
+    fig = _LiveLossCurves(d)
+    fig.show(d, pinned)
     x, y = fig.line.get_data()
     np.testing.assert_allclose(y, d["errors"][x])
     assert "out_o1 = " in fig.text.get_text()
-    fig.redraw(d, [])                         # pins cleared
+    assert [t.get_text() for t in fig.ax.get_legend().get_texts()] == labels
+    fig.show(d, [])                           # pins cleared
     assert fig.pinned_lines == []
 
 
 def test_widget_builds_and_pins():
     box = lr_explorer(lr=0.5, steps=1000)
-    state = box._mlbook_state
-    np.testing.assert_array_equal(state["data"]["errors"], we.train(1000, 0.5)[1])
-    slider = box.children[0]
-    slider.value = 2.0
-    assert state["data"]["lr"] == 2.0
-    pin = box.children[3].children[1]
-    pin.click()
-    assert len(state["pinned"]) == 1
-    box.children[3].children[2].click()
-    assert state["pinned"] == []
+    np.testing.assert_array_equal(box.data["errors"], we.train(1000, 0.5)[1])
+    box.controls["lr"].value = 2.0
+    assert box.data["lr"] == 2.0
+    box.controls["pin"].click()
+    assert len(box.pinned) == 1
+    assert len(box.live.figure.axes[0].get_legend().get_texts()) == 2
+    box.controls["clear"].click()
+    assert box.pinned == []
+
+
+def test_slider_offers_every_rate_of_notebook_06():
+    """Each learning rate notebook 06 names (its spectrum and the explorer's "Try: ...") can be
+    set exactly on the slider."""
+    import json
+    import pathlib
+    import re
+    nb = json.loads((pathlib.Path(__file__).parents[1] / "notebooks"
+                     / "06_learning_rate_optimizers.ipynb").read_text(encoding="utf-8"))
+    rates = set()
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        m = re.search(r"spectrum = \[([^\]]*)\]", src)
+        if m:
+            rates |= {float(v) for v in m.group(1).split(",")}
+        if cell["cell_type"] == "markdown" and "explorer" in src.lower() and "Try:" in src:
+            rates |= {float(v) for v in re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])",
+                                                     src[src.index("Try:"):])}
+    assert {0.5, 30, 300, 1000} <= rates, rates
+    box = lr_explorer(lr=0.5, steps=10)
+    slider = box.controls["lr"]
+    assert slider.value == 0.5
+    for rate in sorted(rates):
+        assert rate in LR_VALUES, rate
+        slider.value = rate                   # a SelectionSlider: only offered values
+        assert box.data["lr"] == rate

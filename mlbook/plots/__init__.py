@@ -10,3 +10,4 @@ from .graph import *       # noqa: F401,F403  computational graphs of autodiff.V
 from .activations import *  # noqa: F401,F403  activation/derivative plots
 from .curves import *      # noqa: F401,F403  loss curves, decision boundaries, contours
 from .images import *      # noqa: F401,F403  images, kernels, feature maps
+from .live import *        # noqa: F401,F403  figures redrawn in place; the one PNG encoder

@@ -4,6 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from mlbook.activations import ACTIVATIONS, ALPHA_DEFAULTS, get_activation, softmax
+from mlbook.plots.style import SMALL
 
 __all__ = ["activation_curves", "plot_activation", "plot_activations", "plot_gradient_norms",
            "plot_softmax_temperature"]
@@ -36,7 +37,7 @@ def plot_activation(name, ax=None, *, alpha=None, xlim=(-5.0, 5.0)):
     ax.axvline(0, color="k", lw=0.6)
     ax.set_title(label)
     ax.set_xlabel("x")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=SMALL)
     return ax
 
 

@@ -6,7 +6,9 @@ functions so widgets and tests can use the data without a figure.
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_loss_curve", "plot_history", "decision_grid", "plot_decision_boundary",
+from .style import SMALL
+
+__all__ = ["plot_history", "decision_grid", "plot_decision_boundary",
            "surface_grid", "plot_trajectories"]
 
 CLASS_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
@@ -16,21 +18,6 @@ def _axes(ax, figsize=(6.4, 4.0)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
-
-
-def plot_loss_curve(errors, ax=None, *, label=None, logy=True, xlabel="step",
-                    ylabel="E_total", title=None, **line_kw):
-    """Plot a loss history ``errors[k]`` against k (log y by default); returns the Line2D."""
-    ax = _axes(ax)
-    errors = np.asarray(errors, dtype=float)
-    (line,) = ax.plot(np.arange(errors.size), errors, label=label, **line_kw)
-    if logy:
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    return line
 
 
 def plot_history(history, ax=None, *, title="Loss per epoch", logy=False):
@@ -48,7 +35,7 @@ def plot_history(history, ax=None, *, title="Loss per epoch", logy=False):
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=SMALL)
     return ax
 
 
@@ -78,14 +65,17 @@ def plot_decision_boundary(grid, X, y, ax=None, *, title="Decision regions", X_v
     xx, yy, classes, _ = grid
     n_classes = int(max(classes.max(), np.max(y))) + 1
     cmap = ListedColormap(CLASS_COLOURS[:n_classes])
-    ax.contourf(xx, yy, classes, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.25)
+    # the regions as an image (one pixel per grid point): fast to draw and to update in place
+    ax.imshow(classes, origin="lower", extent=(xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0]),
+              cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5, alpha=0.25, interpolation="nearest",
+              aspect="auto")
     ax.scatter(X[:, 0], X[:, 1], c=np.asarray(y), cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5,
                s=12, edgecolors="k", linewidths=0.3, label="training")
     if X_val is not None:
         ax.scatter(X_val[:, 0], X_val[:, 1], c=np.asarray(y_val), cmap=cmap, vmin=-0.5,
                    vmax=n_classes - 0.5, s=14, marker="^", edgecolors="k", linewidths=0.3,
                    label="validation")
-        ax.legend(loc="lower right", fontsize=7)
+        ax.legend(loc="lower right", fontsize=SMALL)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
@@ -128,6 +118,6 @@ def plot_trajectories(grid, paths, ax=None, *, title=None, levels=18, log_levels
     ax.set_ylabel(r"$\theta_2$")
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, borderaxespad=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL, borderaxespad=0)
     ax.grid(False)
     return ax

@@ -19,6 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
 
 from mlbook.autodiff import Value, topological_order
+from mlbook.plots.style import SMALL
 
 __all__ = ["graph_layout", "graph_data", "graph_axes", "draw_graph", "node_title", "STATE_COLOURS"]
 
@@ -180,7 +181,7 @@ def graph_axes(layout, *, legend=False, figure=None):
 
 
 def draw_graph(root, ax=None, *, highlight=None, grads=None, states=None, show_grad=True,
-               digits=4, title=None, layout=None, fontsize=8, legend=None, max_nodes=250):
+               digits=4, title=None, layout=None, fontsize=SMALL, legend=None, max_nodes=250):
     """Draw ``root``'s computational graph; return the Axes.
 
     Parameters

@@ -12,7 +12,7 @@ from matplotlib.patches import Rectangle
 
 from mlbook.conv import avg_pool2d
 
-__all__ = ["sample_photo", "show_image", "show_numbers", "show_kernel", "show_feature_maps"]
+__all__ = ["sample_photo", "show_image", "show_numbers", "show_kernel"]
 
 _PHOTO_CACHE = {}
 
@@ -96,21 +96,3 @@ def show_numbers(array, ax=None, title="", *, fmt="{:g}", highlight=None, cmap="
 def show_kernel(kernel, ax=None, title="kernel", *, fmt="{:+.2f}"):
     """A kernel as a grid of signed numbers on diverging colours (red > 0, blue < 0)."""
     return show_numbers(kernel, ax=ax, title=title, fmt=fmt, cmap="RdBu_r", symmetric=True)
-
-
-def show_feature_maps(maps, titles=None, suptitle=None, *, symmetric=True, ncols=None):
-    """Several 2-D maps side by side (signed: diverging colours centred on 0). Returns the figure."""
-    maps = [np.asarray(m, dtype=float) for m in maps]
-    ncols = ncols or len(maps)
-    nrows = -(-len(maps) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.2 * nrows), squeeze=False)
-    for k, ax in enumerate(axes.ravel()):
-        if k < len(maps):
-            show_image(maps[k], ax=ax, title=(titles[k] if titles else f"map {k}"),
-                       symmetric=symmetric)
-        else:
-            ax.axis("off")
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig

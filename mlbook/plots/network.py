@@ -8,17 +8,19 @@ Two functions, like every figure in the course:
 
 ::
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, axes = plt.subplots(2, 1, figsize=(9, 9.5))     # one above the other: text stays legible
     draw_network(ax=axes[0], title="before")
     draw_network(update(), ax=axes[1], title="after one update", compare_to=INITIAL_PARAMS)
 """
 import matplotlib.pyplot as plt
 from matplotlib.patches import Circle
 
-__all__ = ["network_diagram_data", "draw_network", "NODE_POSITIONS"]
+from mlbook.plots.style import SMALL
 
-NODE_POSITIONS = {"i1": (0.0, 1.3), "i2": (0.0, 0.0), "h1": (1.8, 1.3), "h2": (1.8, 0.0),
-                  "o1": (3.6, 1.3), "o2": (3.6, 0.0), "b1": (0.9, -0.9), "b2": (2.7, -0.9)}
+__all__ = ["network_diagram_data", "draw_network", "NODE_POSITIONS", "draw_dropout_masks"]
+
+NODE_POSITIONS = {"i1": (0.0, 1.6), "i2": (0.0, 0.0), "h1": (3.0, 1.6), "h2": (3.0, 0.0),
+                  "o1": (6.0, 1.6), "o2": (6.0, 0.0), "b1": (1.5, -1.05), "b2": (4.5, -1.05)}
 _EDGES = {"w1": ("i1", "h1"), "w2": ("i2", "h1"), "w3": ("i1", "h2"), "w4": ("i2", "h2"),
           "w5": ("h1", "o1"), "w6": ("h2", "o1"), "w7": ("h1", "o2"), "w8": ("h2", "o2"),
           "b1": ("b1", ("h1", "h2")), "b2": ("b2", ("o1", "o2"))}
@@ -99,9 +101,9 @@ def draw_network(params=None, inputs=None, targets=None, *, show_gradients=False
     data = network_diagram_data(params, inputs, targets, show_gradients=show_gradients,
                                 compare_to=compare_to)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 4.2))
+        _, ax = plt.subplots(figsize=(8.5, 4.8))
     nodes, edges = data["nodes"], data["edges"]
-    radius = 0.3
+    radius = 0.48          # data units: the node's 3-4 lines of text fit inside its circle
     for name, edge in edges.items():
         x0, y0 = nodes[edge["src"]]["xy"]
         dsts = edge["dst"] if isinstance(edge["dst"], tuple) else (edge["dst"],)
@@ -120,18 +122,60 @@ def draw_network(params=None, inputs=None, targets=None, *, show_gradients=False
             x1, y1 = nodes[edge["dst"]]["xy"]
             lx, ly = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
         else:
-            lx, ly = x0, y0 - 0.33
-        ax.text(lx, ly, _edge_text(name, edge), ha="center", va="center", fontsize=7.5,
+            lx, ly = x0, y0 - 0.5
+        ax.text(lx, ly, _edge_text(name, edge), ha="center", va="center", fontsize=SMALL,
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#cccccc", lw=0.5), zorder=4)
     for name, node in nodes.items():
         x, y = node["xy"]
         r = radius * (0.6 if node["kind"] == "bias" else 1.0)
         ax.add_patch(Circle((x, y), r, fc=_COLOURS[node["kind"]], ec="#333333", lw=1.0, zorder=3))
         ax.text(x, y, _node_text(name, node, show_gradients), ha="center", va="center",
-                fontsize=8, zorder=5)
-    ax.set_xlim(-0.4, 4.0)
-    ax.set_ylim(-1.35, 1.75)
+                fontsize=SMALL, zorder=5)
+    ax.set_xlim(-0.55, 6.55)
+    ax.set_ylim(-1.75, 2.15)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title if title is not None else f"2-2-2 network, E_total = {data['E_total']:.9f}")
     return ax
+
+
+def draw_dropout_masks(data, axes=None):
+    """One small diagram per forward pass: dropped units hollow and crossed, their edges faded.
+
+    ``data`` from :func:`mlbook.widgets.dropout_explorer.dropout_masks_data` (``sizes``,
+    ``masks[k][l]`` bool per unit). Each diagram is three collections (all edges, all units,
+    all crosses), not one artist per edge: it draws in milliseconds. Returns the axes.
+    """
+    import numpy as np
+    from matplotlib.collections import LineCollection
+
+    sizes, masks = data["sizes"], data["masks"]
+    if axes is None:
+        _, axes = plt.subplots(1, len(masks), figsize=(3.0 * len(masks), 3.2))
+    axes = np.atleast_1d(axes)
+    top = max(sizes)
+    pos = [np.array([(l, (top - n) / 2 + i) for i in range(n)]) for l, n in enumerate(sizes)]
+    for k, (ax, mask) in enumerate(zip(axes, masks)):
+        segs, alive = [], []
+        for l in range(len(sizes) - 1):
+            for i, a in enumerate(pos[l]):
+                for j, b in enumerate(pos[l + 1]):
+                    segs.append((a, b))
+                    alive.append(bool(mask[l][i] and mask[l + 1][j]))
+        alive = np.array(alive)
+        ax.add_collection(LineCollection(segs, colors=np.where(alive[:, None], 0.35, 0.9)
+                                         .repeat(3, axis=1), linewidths=np.where(alive, 0.8, 0.5),
+                                         zorder=1))
+        xy = np.vstack(pos)
+        kept = np.concatenate([np.asarray(m, dtype=bool) for m in mask])
+        ax.scatter(xy[:, 0], xy[:, 1], s=160, zorder=2, edgecolors="k",
+                   c=np.where(kept[:, None], [[0.29, 0.565, 0.851]], [[1.0, 1.0, 1.0]]))
+        ax.scatter(xy[~kept, 0], xy[~kept, 1], s=110, marker="x", c="#d62728", linewidths=2,
+                   zorder=3)
+        kept_hidden = sum(int(np.sum(m)) for m in mask[1:-1])
+        total_hidden = sum(sizes[1:-1])
+        ax.set_title(f"pass {k + 1}: {kept_hidden}/{total_hidden} hidden units kept", fontsize=9)
+        ax.set_xlim(-0.4, len(sizes) - 0.6)
+        ax.set_ylim(-0.8, top - 0.2)
+        ax.axis("off")
+    return axes

@@ -4,14 +4,13 @@
 * ``activation_explorer_draw(data, axes=None)`` — draws it (function + tangent, derivative);
 * ``activation_explorer(name='sigmoid', x=1.0)`` — the widget.
 """
-import base64
 import html
-import io
 import numbers
 
 import numpy as np
 
 from mlbook.activations import ALPHA_DEFAULTS, get_activation
+from mlbook.plots.style import SMALL
 
 __all__ = ["activation_explorer_update", "activation_explorer_draw", "activation_explorer"]
 
@@ -71,7 +70,7 @@ def activation_explorer_draw(data, axes=None):
     """Left: f with the point and its tangent line. Right: f' with the point. Returns the axes.
 
     Lines, in order: left — f, tangent, point, y = 0, x marker; right — f', point, y = 0,
-    x marker (``_redraw`` updates them in place).
+    x marker (``_refresh`` updates them in place).
     """
     if axes is None:
         import matplotlib.pyplot as plt
@@ -91,12 +90,13 @@ def activation_explorer_draw(data, axes=None):
         ax.set_xlabel("x")
         ax.set_xlim(data["grid"][0], data["grid"][-1])
         ax.set_ylim(*_limits(values))
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="upper left", fontsize=SMALL)
     return axes
 
 
-def _redraw(data, axes):
-    """Update the artists made by :func:`activation_explorer_draw` in place (fast path)."""
+def _refresh(data, axes):
+    """Update the artists made by :func:`activation_explorer_draw` in place."""
+    from mlbook.plots.live import LiveFigure
     ax_f, ax_d = axes
     f_line, tangent, point_f, _, vline_f = ax_f.get_lines()
     df_line, point_d, _, vline_d = ax_d.get_lines()
@@ -108,36 +108,24 @@ def _redraw(data, axes):
     for vline in (vline_f, vline_d):
         vline.set_xdata([data["x"], data["x"]])
     t_f, t_d, l_f, l_t, l_d = _titles(data)
-    ax_f.set_title(t_f)
-    ax_d.set_title(t_d)
+    ax_f.title.set_text(t_f)
+    ax_d.title.set_text(t_d)
     for text, label in zip(ax_f.get_legend().get_texts(), (l_f, l_t)):
         text.set_text(label)
     ax_d.get_legend().get_texts()[0].set_text(l_d)
     for ax, values in ((ax_f, data["f"]), (ax_d, data["df"])):
-        ax.set_xlim(data["grid"][0], data["grid"][-1])
-        ax.set_ylim(*_limits(values))
-
-
-def _figure_output(fig, text):
-    """A display_data output holding ``fig`` as PNG, to put into an Output widget's outputs.
-
-    Setting ``Output.outputs`` directly (instead of ``with out: plt.show()``) replaces the old
-    figure in one step and works the same under JupyterLab, nbclient and nbval.
-    """
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    png = base64.b64encode(buf.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": png, "text/plain": text}}
+        LiveFigure.set_limits(ax, (data["grid"][0], data["grid"][-1]), _limits(values))
 
 
 def activation_explorer(name="sigmoid", x=1.0):
     """The widget: a dropdown of activations, sliders for x and α (enabled where it applies),
-    the numbers, and the figure in a fixed-height Output."""
+    the numbers, and the figure (an :class:`mlbook.widgets.explorer.Explorer`)."""
     import ipywidgets as W
-    from matplotlib.figure import Figure
 
     from mlbook.activations import ACTIVATIONS
+    from mlbook.plots.live import LiveFigure
+
+    from .explorer import Explorer
 
     get_activation(name)
     pick = W.Dropdown(options=list(ACTIVATIONS), value=name, description="activation")
@@ -146,7 +134,6 @@ def activation_explorer(name="sigmoid", x=1.0):
     al = W.FloatSlider(value=0.01, min=0.0, max=0.5, step=0.01, description="α",
                        readout_format=".2f")
     numbers_ = W.HTML()
-    out = W.Output(layout=W.Layout(height="300px"))
 
     def set_alpha_slider(activation):
         if activation in ALPHA_RANGES:
@@ -159,35 +146,29 @@ def activation_explorer(name="sigmoid", x=1.0):
         else:
             al.disabled = True
 
-    # one Figure for the widget's lifetime, outside pyplot (so nothing is shown twice)
-    fig = Figure(figsize=(9.6, 3.4), dpi=72)
-    axes = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.2)
-    state = {"quiet": False}          # no redraw while on_pick resets the alpha slider
+    set_alpha_slider(name)
+    live = LiveFigure((9.6, 3.4))
+    axes = live.figure.subplots(1, 2)
+    live.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.2)
+    activation_explorer_draw(activation_explorer_update(name, x, None if al.disabled else al.value),
+                             axes)
+    for ax in axes:     # everything but the axes, ticks and labels is redrawn on each move
+        LiveFigure.animate(*ax.get_lines(), ax.title, ax.get_legend())
 
-    def redraw(*_):
-        if state["quiet"]:
-            return
-        alpha = None if al.disabled else al.value
-        data = activation_explorer_update(pick.value, xs.value, alpha)
+    def compute(frame):
+        return activation_explorer_update(pick.value, xs.value, None if al.disabled else al.value)
+
+    def show(data):
         numbers_.value = f"<code style=\"white-space:pre\">{html.escape(data['text'])}</code>"
-        if axes[0].get_lines():
-            _redraw(data, axes)
-        else:
-            activation_explorer_draw(data, axes)
-        out.outputs = (_figure_output(fig, data["text"]),)     # one atomic swap: no flicker
+        _refresh(data, axes)
+
+    explorer = Explorer([W.HBox([pick, xs, al]), numbers_], {"x": xs, "alpha": al}, compute,
+                        show, live, text=lambda data: f"activation explorer: {data['text']}")
+    explorer.controls["activation"] = pick
 
     def on_pick(change):
-        state["quiet"] = True
-        try:
+        with explorer.hold():             # reset α, then one update
             set_alpha_slider(change["new"])
-        finally:
-            state["quiet"] = False
-        redraw()
 
-    set_alpha_slider(name)
     pick.observe(on_pick, names="value")
-    xs.observe(redraw, names="value")
-    al.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([pick, xs, al]), numbers_, out])
+    return explorer

@@ -18,7 +18,6 @@ Usage::
     backprop_stepper()          # the worked example's E_total, 43 nodes
 """
 import html
-import io
 
 import ipywidgets as widgets
 
@@ -181,31 +180,33 @@ def backprop_stepper_html(data, root_name="root"):
     return "<div style='line-height:1.5'>" + "<br>".join(r for r in rows if r) + "</div>"
 
 
-def backprop_stepper_png(stepper, step, figure=None):
-    """PNG bytes of the graph at ``step`` (drawn on ``figure``, a non-pyplot Figure)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    if figure is None:
-        figure = Figure(dpi=80)
-    if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(figure)
+def _draw_step(stepper, step, figure):
     figure.clear()
     ax = graph_axes(stepper.layout, legend=True, figure=figure)
     backprop_stepper_draw(backprop_stepper_update(stepper, step), stepper, ax)
-    buf = io.BytesIO()
-    figure.savefig(buf, format="png")
-    return buf.getvalue()
+
+
+def backprop_stepper_png(stepper, step, figure=None):
+    """PNG bytes of the graph at ``step`` (drawn on ``figure``, a non-pyplot Figure)."""
+    from mlbook.plots.live import figure_png, new_figure
+
+    if figure is None:
+        figure = new_figure((6.4, 4.0))
+    _draw_step(stepper, step, figure)
+    return figure_png(figure)
 
 
 def backprop_stepper(root=None):
     """The widget: Play / Prev / Next / slider over the steps, a side panel and the graph.
 
     ``root`` defaults to the worked example's E_total (:func:`mlbook.autodiff.worked_example_graph`).
-    The graph is an ``ipywidgets.Image`` whose PNG is rendered once per step and cached, so
-    the picture is replaced in place (no flicker, no jumping) and revisiting a step is instant.
+    An :class:`~mlbook.widgets.explorer.Explorer`: the graph is shown at its own size (text
+    stays legible; the box scrolls sideways), each step's picture is cached, and while the
+    student reads, the steps ahead are drawn in the background, so a step is shown at once.
     """
-    from matplotlib.figure import Figure
+    from mlbook.plots.live import LiveFigure
+
+    from .explorer import Explorer
 
     if root is None:
         from mlbook.autodiff import worked_example_graph
@@ -213,7 +214,6 @@ def backprop_stepper(root=None):
     stepper = BackpropStepper(root)
     root_name = node_title(root)
     n = len(stepper)
-    figure, cache = Figure(dpi=100), {}      # crisp when the image is scaled to the page width
     # the slider counts steps from 1, like the text ("Step 1 of 43"); step k is slider.value - 1
     slider = widgets.IntSlider(value=1, min=1, max=n, description="step",
                                continuous_update=False, layout=widgets.Layout(width="420px"))
@@ -222,21 +222,26 @@ def backprop_stepper(root=None):
     prev_b = widgets.Button(description="◀ Prev", layout=widgets.Layout(width="90px"))
     next_b = widgets.Button(description="Next ▶", layout=widgets.Layout(width="90px"))
     panel = widgets.HTML(layout=widgets.Layout(height="190px", overflow="auto"))
-    image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1600px"))
+    live = LiveFigure((6.4, 4.0))
 
-    def redraw(*_):
+    def compute(frame):
+        data = backprop_stepper_update(stepper, slider.value - 1)
+        panel.value = backprop_stepper_html(data, root_name)
+        return data
+
+    def ahead():
+        """The next three steps and the previous one: what Next / Prev / Play ask for."""
         k = slider.value - 1
-        panel.value = backprop_stepper_html(backprop_stepper_update(stepper, k), root_name)
-        if k not in cache:
-            cache[k] = backprop_stepper_png(stepper, k, figure)
-        image.value = cache[k]                 # sent to the browser now
-        if k + 1 < n and k + 1 not in cache:   # render the next step while the user reads
-            cache[k + 1] = backprop_stepper_png(stepper, k + 1, figure)
+        for j in (k + 1, k + 2, k + 3, k - 1):
+            if 0 <= j < n:
+                yield backprop_stepper_update(stepper, j)
 
+    explorer = Explorer([widgets.HBox([play, prev_b, next_b, slider]), panel], {"step": slider},
+                        compute, lambda data: _draw_step(stepper, data["step"], live.figure),
+                        live, key=lambda data: data["step"], prefetch=ahead, scroll=True,
+                        text=lambda data: (f"backprop stepper: step {data['step'] + 1} of "
+                                           f"{data['n_steps']}, node {data['title']}"))
     prev_b.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 1)))
     next_b.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, n)))
-    slider.observe(redraw, names="value")
-    redraw()
-    box = widgets.VBox([widgets.HBox([play, prev_b, next_b, slider]), panel, image])
-    box.stepper = stepper
-    return box
+    explorer.stepper = stepper
+    return explorer

@@ -13,16 +13,19 @@ The experiment (same for the notebook's static figures and the widget):
     train  Adam(lr=0.005), mini-batches of 20, softmax cross-entropy, ``L2(lam)`` via
            ``Penalized``, optional early stopping (``patience``).
 
-Also here: :func:`dropout_masks_data` / :func:`draw_dropout_masks`, the masks of several
-forward passes drawn on a small network diagram.
+Also here: :func:`dropout_masks_data`, the masks of several forward passes (drawn by
+:func:`mlbook.plots.draw_dropout_masks`, re-exported here).
 """
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.collections import LineCollection
 
 from ..activations import softmax
 from ..datasets.toy import moons
 from ..layers import Dense, Dropout, Sequential, Tanh, fit
 from ..optim import Adam
+from ..plots.network import draw_dropout_masks  # noqa: F401  (re-exported: notebook 09)
+from ..plots.style import SMALL
 from ..regularization import L1, L2, Penalized, Penalty
 
 __all__ = [
@@ -55,10 +58,12 @@ def overfit_mlp(p=0.0, *, width=64, seed=0):
     return Sequential(layers)
 
 
-def train_overfit(p=0.0, penalty=None, *, patience=None, epochs=300, data=None, seed=0, lr=0.005):
+def train_overfit(p=0.0, penalty=None, *, patience=None, epochs=300, data=None, seed=0, lr=0.005,
+                  callback=None, _built=None):
     """Build :func:`overfit_mlp` and train it on :func:`overfit_data`. Returns (model, history).
 
-    ``penalty``: None, a number (L2 strength) or a Penalty (L2, L1, ElasticNet).
+    ``penalty``: None, a number (L2 strength) or a Penalty (L2, L1, ElasticNet); ``callback``
+    is passed to :func:`mlbook.layers.fit` (called after every epoch).
     """
     X, y, X_val, y_val = overfit_data() if data is None else data
     if penalty is None:
@@ -66,9 +71,11 @@ def train_overfit(p=0.0, penalty=None, *, patience=None, epochs=300, data=None, 
     elif not isinstance(penalty, Penalty):
         penalty = L2(penalty)
     model = overfit_mlp(p, seed=seed)
+    if _built is not None:
+        _built["model"] = model
     history = fit(model, X, y, loss="softmax_cross_entropy",
                   optimizer=Penalized(Adam(lr), penalty), epochs=epochs, batch_size=20,
-                  validation=(X_val, y_val), patience=patience, seed=seed)
+                  validation=(X_val, y_val), patience=patience, seed=seed, callback=callback)
     return model, history
 
 
@@ -84,18 +91,30 @@ def _accuracy(model, X, y):
     return float(np.mean(model.forward(X, training=False).argmax(axis=1) == y))
 
 
-def dropout_explorer_update(p=0.0, lam=0.0, *, patience=None, epochs=300, data=None, seed=0):
+def dropout_explorer_update(p=0.0, lam=0.0, *, patience=None, epochs=300, data=None, seed=0,
+                            progress=None):
     """Retrain with dropout rate ``p`` and L2 strength ``lam``; return what the figure shows.
 
     Returns a dict: ``p``, ``lam``, ``epochs`` (1..epochs run), ``train_loss``, ``val_loss``
     (data loss per epoch, evaluation mode), ``best_epoch``, ``stopped_early``, ``train_acc``,
     ``val_acc``, ``xx``, ``yy``, ``prob`` (P(class 1) on the grid), ``X``, ``y``, ``X_val``,
-    ``y_val``, ``weight_norm`` (sum of squared weights) and ``model``.
+    ``y_val``, ``weight_norm`` (sum of squared weights) and ``model``. ``progress`` (optional)
+    is called after every epoch with a function returning this dict for the model so far.
     """
     if p not in P_VALUES and not (0.0 <= float(p) < 1.0):
         raise ValueError(f"p must be in [0, 1), got {p!r}")
     data = overfit_data() if data is None else data
-    model, hist = train_overfit(p, L2(lam), patience=patience, epochs=epochs, data=data, seed=seed)
+    box = {}
+    callback = None
+    if progress is not None:
+        def callback(epoch, hist):
+            progress(lambda: _result(p, lam, box["model"], hist, data))
+    model, hist = train_overfit(p, L2(lam), patience=patience, epochs=epochs, data=data,
+                                seed=seed, callback=callback, _built=box)
+    return _result(p, lam, model, hist, data)
+
+
+def _result(p, lam, model, hist, data):
     X, y, X_val, y_val = data
     xx, yy, prob = boundary_grid(model)
     return {
@@ -121,6 +140,16 @@ def _title(data):
     return ", ".join(parts) or "no regularization"
 
 
+def _extent(data):
+    return (data["xx"][0, 0], data["xx"][0, -1], data["yy"][0, 0], data["yy"][-1, 0])
+
+
+def _boundary(data):
+    """The P(class 1) = 0.5 level: a list of (k, 2) arrays of points."""
+    import contourpy
+    return contourpy.contour_generator(data["xx"], data["yy"], data["prob"]).lines(0.5)
+
+
 def dropout_explorer_draw(data, axes=None, *, ylim=(0.0, 1.0)):
     """Left: train/validation loss per epoch. Right: P(class 1) with the 0.5 boundary and points."""
     if axes is None:
@@ -134,10 +163,12 @@ def dropout_explorer_draw(data, axes=None, *, ylim=(0.0, 1.0)):
     ax_c.set_xlabel("epoch")
     ax_c.set_ylabel("cross-entropy loss")
     ax_c.set_title(_title(data), fontsize=10)
-    ax_c.legend(fontsize=8, loc="upper right")
-    ax_b.contourf(data["xx"], data["yy"], data["prob"], levels=np.linspace(0, 1, 11),
-                  cmap="RdBu_r", alpha=0.6)
-    ax_b.contour(data["xx"], data["yy"], data["prob"], levels=[0.5], colors="k", linewidths=1.5)
+    ax_c.set_xlim(0, max(len(data["epochs"]), 1) + 1)
+    ax_c.legend(fontsize=SMALL, loc="upper right")
+    # P(class 1) as an image and its 0.5 level as lines: cheap to draw and to update in place
+    ax_b.imshow(data["prob"], origin="lower", extent=_extent(data), cmap="RdBu_r", vmin=0, vmax=1,
+                alpha=0.6, interpolation="bilinear", aspect="auto")
+    ax_b.add_collection(LineCollection(_boundary(data), colors="k", linewidths=1.5))
     ax_b.scatter(data["X_val"][:, 0], data["X_val"][:, 1], c=data["y_val"], cmap="RdBu_r",
                  s=6, alpha=0.35, vmin=0, vmax=1, label="validation")
     ax_b.scatter(data["X"][:, 0], data["X"][:, 1], c=data["y"], cmap="RdBu_r", s=40,
@@ -145,37 +176,85 @@ def dropout_explorer_draw(data, axes=None, *, ylim=(0.0, 1.0)):
     ax_b.set_xlabel("$x_1$")
     ax_b.set_ylabel("$x_2$")
     ax_b.set_title("decision boundary P(class 1) = 0.5", fontsize=10)
-    ax_b.legend(fontsize=8, loc="lower left")
+    ax_b.legend(fontsize=SMALL, loc="lower left")
     ax_b.grid(False)
     return axes
 
 
+class _LiveDropout:
+    """:func:`dropout_explorer_draw`'s picture, redrawn in place while the network trains: the
+    curves, their legend, the title, P(class 1) and the boundary are animated; axes and points
+    are drawn once."""
+
+    def __init__(self, data, epochs, figsize=(10, 3.8)):
+        from mlbook.plots.live import LiveFigure
+        self.live = LiveFigure(figsize)
+        fig = self.live.figure
+        self.axes = fig.subplots(1, 2)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.22)
+        dropout_explorer_draw(data, self.axes)
+        ax_c, ax_b = self.axes
+        ax_c.set_xlim(0, epochs + 1)
+        self.train, self.val = ax_c.get_lines()[:2]
+        self.best = ax_c.axvline(np.nan, color="gray", ls=":", lw=1)
+        for extra in ax_c.get_lines()[2:-1]:
+            extra.remove()
+        ax_c.legend([self.train, self.val, self.best], ["", "", "lowest validation loss"],
+                    fontsize=SMALL, loc="upper right")
+        self.boundary = ax_b.collections[0]
+        LiveFigure.animate(self.train, self.val, self.best, ax_c.get_legend(), ax_c.title,
+                           ax_b.images[0], self.boundary)
+
+    def show(self, data):
+        ax_c, ax_b = self.axes
+        self.train.set_data(data["epochs"], data["train_loss"])
+        self.val.set_data(data["epochs"], data["val_loss"])
+        best = data["best_epoch"] or np.nan
+        self.best.set_xdata([best, best])
+        texts = ax_c.get_legend().get_texts()
+        texts[0].set_text(f"training (acc {data['train_acc']:.0%})")
+        texts[1].set_text(f"validation (acc {data['val_acc']:.0%})")
+        ax_c.title.set_text(_title(data))
+        ax_b.images[0].set_data(data["prob"])
+        self.boundary.set_segments(_boundary(data))
+
+
+def _status(result):
+    return (f"final training loss {result['train_loss'][-1]:.3f}, validation loss "
+            f"{result['val_loss'][-1]:.3f}; validation accuracy {result['val_acc']:.1%}; "
+            f"Σw² = {result['weight_norm']:.1f}")
+
+
 def dropout_explorer(p=0.5, lam=0.0, *, epochs=300):
-    """Sliders for the dropout rate and the L2 strength; each change retrains and redraws."""
+    """Sliders for the dropout rate and the L2 strength; each change retrains, and the curves
+    and the boundary are shown as the network trains (an :class:`~mlbook.widgets.explorer.Explorer`)."""
     import ipywidgets as W
+
+    from .explorer import Explorer
 
     p_slider = W.SelectionSlider(options=[(f"{v:g}", v) for v in P_VALUES], value=p,
                                  description="dropout p", continuous_update=False)
     lam_slider = W.SelectionSlider(options=[(f"{v:g}", v) for v in LAM_VALUES], value=lam,
                                    description="L2 λ", continuous_update=False)
     status = W.HTML()
-    out = W.Output(layout=W.Layout(height="340px"))
     data = overfit_data()
+    first = dropout_explorer_update(p, lam, epochs=epochs, data=data)
+    view = _LiveDropout(first, epochs)
+    cached = {"first": first}
 
-    def redraw(*_):
-        result = dropout_explorer_update(p_slider.value, lam_slider.value, epochs=epochs, data=data)
-        status.value = (f"final training loss {result['train_loss'][-1]:.3f}, validation loss "
-                        f"{result['val_loss'][-1]:.3f}; validation accuracy {result['val_acc']:.1%}; "
-                        f"Σw² = {result['weight_norm']:.1f}")
-        with out:
-            out.clear_output(wait=True)
-            dropout_explorer_draw(result)
-            plt.show()
+    def compute(frame):
+        if "first" in cached:                   # the first picture: already trained
+            return cached.pop("first")
+        return dropout_explorer_update(p_slider.value, lam_slider.value, epochs=epochs,
+                                       data=data, progress=frame)
 
-    p_slider.observe(redraw, names="value")
-    lam_slider.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([p_slider, lam_slider]), status, out])
+    def show(result):
+        status.value = _status(result)
+        view.show(result)
+
+    return Explorer([W.HBox([p_slider, lam_slider]), status],
+                    {"p": p_slider, "lam": lam_slider}, compute, show, view.live,
+                    text=lambda result: f"dropout explorer: {_title(result)}; {_status(result)}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,35 +278,3 @@ def dropout_masks_data(sizes=(4, 6, 6, 2), p=0.5, n_passes=4, seed=0):
         per_layer.append(np.ones(sizes[-1], dtype=bool))
         masks.append(per_layer)
     return {"sizes": tuple(sizes), "p": p, "masks": masks}
-
-
-def draw_dropout_masks(data, axes=None):
-    """One small diagram per forward pass: dropped units hollow and crossed, their edges removed."""
-    sizes, masks = data["sizes"], data["masks"]
-    if axes is None:
-        _, axes = plt.subplots(1, len(masks), figsize=(3.0 * len(masks), 3.2))
-    axes = np.atleast_1d(axes)
-    top = max(sizes)
-    pos = [[(l, (top - n) / 2 + i) for i in range(n)] for l, n in enumerate(sizes)]
-    for k, (ax, mask) in enumerate(zip(axes, masks)):
-        for l in range(len(sizes) - 1):
-            for i, (xa, ya) in enumerate(pos[l]):
-                for j, (xb, yb) in enumerate(pos[l + 1]):
-                    alive = mask[l][i] and mask[l + 1][j]
-                    ax.plot([xa, xb], [ya, yb], color="0.35" if alive else "0.9",
-                            lw=0.8 if alive else 0.5, zorder=1)
-        for l, layer in enumerate(pos):
-            for i, (x, y) in enumerate(layer):
-                kept = mask[l][i]
-                ax.scatter([x], [y], s=160, zorder=2, edgecolors="k",
-                           c="#4a90d9" if kept else "white")
-                if not kept:
-                    ax.plot([x - 0.12, x + 0.12], [y - 0.3, y + 0.3], color="#d62728", lw=2, zorder=3)
-                    ax.plot([x - 0.12, x + 0.12], [y + 0.3, y - 0.3], color="#d62728", lw=2, zorder=3)
-        kept_hidden = sum(int(m.sum()) for m in mask[1:-1])
-        total_hidden = sum(sizes[1:-1])
-        ax.set_title(f"pass {k + 1}: {kept_hidden}/{total_hidden} hidden units kept", fontsize=9)
-        ax.set_xlim(-0.4, len(sizes) - 0.6)
-        ax.set_ylim(-0.8, top - 0.2)
-        ax.axis("off")
-    return axes

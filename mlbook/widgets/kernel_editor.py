@@ -7,9 +7,6 @@
 
 Presets: identity, box blur, sharpen, Prewitt x/y, Sobel x/y (:data:`KERNEL_PRESETS`).
 """
-import base64
-import io
-
 import numpy as np
 
 from mlbook.conv import PREWITT_X, PREWITT_Y, SOBEL_X, SOBEL_Y, conv2d
@@ -104,32 +101,23 @@ def kernel_editor_refresh(data, axes):
     img.set_data(data["output"])
     img.set_cmap("RdBu_r" if data["signed"] else "gray")
     img.set_clim(data["vmin"], data["vmax"])
-    ax_out.set_title("conv2d(photo, kernel, padding=1)"
-                     + ("\nred > 0, blue < 0" if data["signed"] else ""), fontsize=9)
-    ax_out.figure.suptitle(data["text"], fontsize=9, y=0.99)
+    ax_out.title.set_text("conv2d(photo, kernel, padding=1)"
+                          + ("\nred > 0, blue < 0" if data["signed"] else ""))
+    ax_out.figure._suptitle.set_text(data["text"])     # set_text: suptitle() re-lays the figure
     return axes
 
 
-def _figure_output(fig, text):
-    """A display_data output holding ``fig`` as PNG, for an Output widget's ``outputs``.
-
-    Replacing ``Output.outputs`` (rather than ``with out: plt.show()``) swaps the figure in one
-    step and behaves the same in JupyterLab, nbclient and nbval.
-    """
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})   # fast zlib: live redraws
-    png = base64.b64encode(buf.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": png, "text/plain": text}}
-
-
 def kernel_editor(image=None, preset="Prewitt x (vertical edges)"):
-    """The widget: a preset menu, nine number boxes and the filtered photo (returns a VBox).
+    """The widget: a preset menu, nine number boxes and the filtered photo (an
+    :class:`~mlbook.widgets.explorer.Explorer`).
 
     ``image`` defaults to ``mlbook.plots.sample_photo(step=2)`` (300 x 256).
     """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
+
+    from mlbook.plots.live import LiveFigure
+
+    from .explorer import Explorer
 
     if image is None:
         from mlbook.plots.images import sample_photo
@@ -141,44 +129,35 @@ def kernel_editor(image=None, preset="Prewitt x (vertical edges)"):
     boxes = [w.FloatText(value=float(KERNEL_PRESETS[preset][i // 3, i % 3]), step=0.1,
                          layout=w.Layout(width="80px")) for i in range(9)]
     grid = w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(3, 84px)"))
-    out = w.Output(layout=w.Layout(height="320px"))
-    state = {"data": None, "busy": False, "axes": None}
 
     def kernel_now():
         return np.array([b.value for b in boxes], dtype=float).reshape(3, 3)
 
-    def redraw(*_):
-        if state["busy"]:
-            return
-        state["data"] = kernel_editor_update(image, kernel_now())
-        if menu.value != state["data"]["preset"]:
-            state["busy"] = True
-            menu.value = state["data"]["preset"]
-            state["busy"] = False
-        if state["axes"] is None:                # first draw: build the figure once
-            fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.3),
-                                     gridspec_kw={"width_ratios": [1, 0.75, 1]})
-            state["axes"] = kernel_editor_draw(state["data"], axes)
-            plt.close(fig)                       # kept by us, not shown by the inline backend
-        else:                                    # later: change the artists in place
-            kernel_editor_refresh(state["data"], state["axes"])
-        fig = state["axes"][0].figure
-        out.outputs = (_figure_output(fig, state["data"]["text"]),)   # one swap: no flicker
+    live = LiveFigure((9.6, 3.3))
+    axes = live.figure.subplots(1, 3, gridspec_kw={"width_ratios": [1, 0.75, 1]})
+    kernel_editor_draw(kernel_editor_update(image, kernel_now()), axes)
+    # the photo, the axes and the layout stay; the kernel, the output and the texts change
+    LiveFigure.animate(axes[1].images[0], *axes[1].texts, axes[2].images[0], axes[2].title,
+                       live.figure._suptitle)
+
+    def compute(frame):
+        return kernel_editor_update(image, kernel_now())
+
+    def show(data):
+        kernel_editor_refresh(data, axes)
+        if menu.value != data["preset"]:
+            menu.value = data["preset"]           # its observer ignores a matching kernel
+
+    explorer = Explorer([w.HBox([menu, grid])], {f"k{i}": b for i, b in enumerate(boxes)},
+                        compute, show, live, text=lambda data: f"kernel editor: {data['text']}")
+    explorer.controls["preset"] = menu
 
     def on_preset(change):
-        if state["busy"] or change["new"] == CUSTOM:
+        if change["new"] == CUSTOM or np.allclose(KERNEL_PRESETS[change["new"]], kernel_now()):
             return
-        state["busy"] = True                 # set nine boxes, redraw once
-        for b, v in zip(boxes, KERNEL_PRESETS[change["new"]].ravel()):
-            b.value = float(v)
-        state["busy"] = False
-        redraw()
+        with explorer.hold():                 # set nine boxes, one update
+            for b, v in zip(boxes, KERNEL_PRESETS[change["new"]].ravel()):
+                b.value = float(v)
 
     menu.observe(on_preset, names="value")
-    for b in boxes:
-        b.observe(redraw, names="value")
-    redraw()
-    box = w.VBox([w.HBox([menu, grid]), out])
-    box._mlbook_state = state            # for tests: the data currently shown
-    box._mlbook_controls = {"menu": menu, "boxes": boxes}
-    return box
+    return explorer

@@ -19,8 +19,9 @@ import numpy as np
 
 from mlbook import worked_example as we
 from mlbook.optim import DivergenceError
+from mlbook.plots.style import SMALL
 
-__all__ = ["lr_explorer_update", "lr_explorer_draw", "lr_explorer", "classify_run", "ExplorerFigure"]
+__all__ = ["lr_explorer_update", "lr_explorer_draw", "lr_explorer", "classify_run", "LR_VALUES"]
 
 _SATURATION = 1e-9      # out (1 - out) below this for an output: its gradient has vanished
 
@@ -105,12 +106,9 @@ def lr_explorer_draw(data, pinned=(), ax=None):
     ax.set_xlabel("step")
     ax.set_ylabel(r"$E_{total}$ (log scale)")
     ax.set_title("Worked example: error during training")
-    ax.legend(loc="lower left", fontsize=7)
-    o1, o2 = data["outputs"]
-    t1, t2 = data["targets"]
-    ax.text(0.99, 0.97, f"after {data['steps']} steps:\n"
-            f"out_o1 = {o1:.6f}  (target {t1:g})\nout_o2 = {o2:.6f}  (target {t2:g})",
-            transform=ax.transAxes, ha="right", va="top", fontsize=8, family="monospace",
+    ax.legend(loc="lower left", fontsize=SMALL)
+    ax.text(0.99, 0.97, _outputs_text(data),
+            transform=ax.transAxes, ha="right", va="top", fontsize=SMALL, family="monospace",
             bbox={"boxstyle": "round", "fc": "white", "ec": "#cccccc"})
     return ax
 
@@ -124,42 +122,75 @@ def _curve(ax, data, **kw):
         y = max(errors[k], 1e-300)
         ax.plot([k], [y], marker="x", ms=9, mew=2, color="#d62728")
         ax.annotate(data["status"], (k, y), textcoords="offset points", xytext=(6, 6),
-                    color="#d62728", fontsize=8)
+                    color="#d62728", fontsize=SMALL)
 
 
-class ExplorerFigure:
-    """A figure that stays alive between slider moves (no pyplot, its own Agg canvas).
+def _outputs_text(data):
+    o1, o2 = data["outputs"]
+    t1, t2 = data["targets"]
+    return (f"after {data['steps']} steps:\nout_o1 = {o1:.6f}  (target {t1:g})\n"
+            f"out_o2 = {o2:.6f}  (target {t2:g})")
 
-    ``redraw(data, pinned)`` updates the existing artists (curve data, marker, texts, legend)
-    instead of clearing the axes, so no tick or axis is rebuilt: a redraw costs only the
-    rendering. It shows the same things as :func:`lr_explorer_draw`.
+
+def _shown(data):
+    errors = np.asarray(data["errors"])
+    idx = _decimate(errors.size)
+    if data["event_step"] is not None:
+        idx = np.union1d(idx, [min(data["event_step"], errors.size - 1)])
+    return idx, np.maximum(errors[idx], 1e-300)
+
+
+LR_VALUES = tuple(float(f"{m:g}e{d}") for d in range(-3, 4) for m in (1, 1.5, 2, 3, 5, 7)) + (1e4,)
+"""The rates the slider offers: 1, 1.5, 2, 3, 5, 7 per decade from 0.001 to 10,000, so every
+rate the course names (0.01, 0.05, 0.5, 30, 300, 1000, ...) is reached exactly."""
+
+
+def _log_limits(curves, current=None, slack=3):
+    """y limits in whole decades around every curve. With ``current`` limits: kept while every
+    curve fits and no more than ``slack`` decades are empty at either end, so most slider
+    moves keep the axes (and redraw on the cached background) and curves stay comparable."""
+    lo = min(max(float(np.min(c["errors"])), 1e-300) for c in curves)
+    hi = max(float(np.max(c["errors"])) for c in curves)
+    new = 10.0 ** np.floor(np.log10(lo) - 0.3), 10.0 ** np.ceil(np.log10(hi) + 0.3)
+    if current is not None:
+        c_lo, c_hi = current
+        if new[0] / 10.0 ** slack <= c_lo <= new[0] and new[1] <= c_hi <= new[1] * 10.0 ** slack:
+            return tuple(current)
+    return new
+
+
+class _LiveLossCurves:
+    """The explorer's figure: :func:`lr_explorer_draw`'s picture, redrawn in place.
+
+    The curve, the event marker, the outputs box and the legend are animated artists; the axes
+    change (a full draw) only when the steps or the decade range of the curves change.
     """
 
-    def __init__(self, figsize=(7.5, 3.4)):
-        from matplotlib.ticker import NullLocator
-        self.figure = new_figure(figsize)
-        ax = self.ax = self.figure.subplots()
-        self.figure.subplots_adjust(left=0.1, right=0.98, bottom=0.15, top=0.9)
-        ax.set_yscale("log")
-        ax.yaxis.set_minor_locator(NullLocator())
-        ax.set_xlabel("step")
-        ax.set_ylabel(r"$E_{total}$ (log scale)")
-        ax.set_title("Worked example: error during training")
-        (self.line,) = ax.plot([0], [1.0], color="#1f77b4", lw=2.0, zorder=3)
-        (self.mark,) = ax.plot([], [], marker="x", ms=9, mew=2, color="#d62728", ls="none", zorder=4)
-        self.note = ax.annotate("", (0, 1.0), textcoords="offset points", xytext=(6, 6),
-                                color="#d62728", fontsize=8)
-        self.text = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top",
-                            fontsize=8, family="monospace",
-                            bbox={"boxstyle": "round", "fc": "white", "ec": "#cccccc"})
+    def __init__(self, data, figsize=(7.5, 3.4)):
+        from mlbook.plots.live import LiveFigure
+        self.live = LiveFigure(figsize)
+        fig = self.live.figure
+        self.ax = fig.subplots()
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.15, top=0.9)
+        lr_explorer_draw(data, ax=self.ax)
         self.pinned_lines = []
+        self.line, self.text = self.ax.get_lines()[0], self.ax.texts[-1]
+        for extra in self.ax.get_lines()[1:] + self.ax.texts[:-1]:
+            extra.remove()                    # draw's own marker/annotation: ours replace them
+        (self.mark,) = self.ax.plot([], [], marker="x", ms=9, mew=2, color="#d62728", ls="none",
+                                    zorder=4)
+        self.note = self.ax.annotate("", (0, 1.0), textcoords="offset points", xytext=(6, 6),
+                                     color="#d62728", fontsize=SMALL)
+        for artist in (self.line, self.mark, self.note, self.text):
+            artist.set_animated(True)
+        self.show(data, ())
 
-    def redraw(self, data, pinned=()):
+    def show(self, data, pinned):
         import matplotlib.cm as cm
         ax = self.ax
         while len(self.pinned_lines) > len(pinned):        # pins cleared
             self.pinned_lines.pop().remove()
-        for k in range(len(self.pinned_lines), len(pinned)):  # new pins
+        for k in range(len(self.pinned_lines), len(pinned)):  # new pins: part of the background
             idx, shown = _shown(pinned[k])
             (ln,) = ax.plot(idx, shown, color=cm.tab10((k + 1) % 10), alpha=0.6, lw=1.0,
                             label=pinned[k]["label"])
@@ -176,94 +207,72 @@ class ExplorerFigure:
         else:
             self.mark.set_data([], [])
             self.note.set_text("")
-        o1, o2 = data["outputs"]
-        t1, t2 = data["targets"]
-        self.text.set_text(f"after {data['steps']} steps:\nout_o1 = {o1:.6f}  (target {t1:g})\n"
-                           f"out_o2 = {o2:.6f}  (target {t2:g})")
+        self.text.set_text(_outputs_text(data))
         curves = [data] + list(pinned)
-        lo = min(max(float(np.min(c["errors"])), 1e-300) for c in curves)
-        hi = max(float(np.max(c["errors"])) for c in curves)
-        ax.set_ylim(lo / 3, hi * 3)
-        ax.set_xlim(-0.02 * max(c["steps"] for c in curves) - 1, max(c["steps"] for c in curves) * 1.02 + 1)
+        ylim = _log_limits(curves, ax.get_ylim())
+        if tuple(ax.get_ylim()) != ylim:
+            ax.set_ylim(*ylim)
+        n = max(c["steps"] for c in curves)
+        xlim = (-0.02 * n - 1, n * 1.02 + 1)
+        if tuple(ax.get_xlim()) != xlim:
+            ax.set_xlim(*xlim)
         handles = self.pinned_lines + [self.line]
-        ax.legend(handles, [h.get_label() for h in handles], loc="lower left", fontsize=7)
-        self.figure.canvas.draw()
-        return self.figure
-
-
-def _shown(data):
-    errors = np.asarray(data["errors"])
-    idx = _decimate(errors.size)
-    if data["event_step"] is not None:
-        idx = np.union1d(idx, [min(data["event_step"], errors.size - 1)])
-    return idx, np.maximum(errors[idx], 1e-300)
-
-
-def figure_output(fig, text=""):
-    """A ``display_data`` output holding ``fig`` as PNG, for ``Output.outputs = (...,)``.
-
-    Swapping an Output's ``outputs`` (rather than ``with out: display(...)``) replaces the old
-    figure in one step and behaves the same in JupyterLab, nbclient and nbval.
-    """
-    import base64
-    import io
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-                     "text/plain": text or "<figure>"}}
-
-
-def new_figure(figsize):
-    """A matplotlib Figure outside pyplot (nothing is shown twice), with an Agg canvas."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=figsize)
-    FigureCanvasAgg(fig)
-    return fig
+        legend = ax.get_legend()
+        if legend is None or not legend.get_animated() or len(legend.get_texts()) != len(handles):
+            legend = ax.legend(handles, [h.get_label() for h in handles], loc="lower left",
+                               fontsize=SMALL)
+            legend.set_animated(True)
+        legend.get_texts()[-1].set_text(data["label"])        # in place: no full draw
 
 
 def lr_explorer(lr=0.5, steps=10_000, sequential=False, biases=False):
-    """The widget: returns an ``ipywidgets.VBox`` (display it in a notebook cell)."""
+    """The widget (an :class:`mlbook.widgets.explorer.Explorer`; display it in a cell).
+
+    The learning-rate slider steps through :data:`LR_VALUES` (``lr`` is added if it is not
+    one of them), so each rate the notebook names can be set exactly.
+    """
     import ipywidgets as w
 
-    lr_slider = w.FloatLogSlider(value=lr, base=10, min=-3, max=4, step=0.05,
-                                 description="learning rate", readout_format=".3g",
-                                 continuous_update=True, layout=w.Layout(width="420px"),
-                                 style={"description_width": "100px"})
+    from .explorer import Explorer
+
+    rates = sorted(set(LR_VALUES) | {float(lr)})
+    style = {"description_width": "100px"}
+    lr_slider = w.SelectionSlider(options=[(f"{v:g}", v) for v in rates], value=float(lr),
+                                  description="learning rate", continuous_update=True,
+                                  layout=w.Layout(width="420px"), style=style)
     steps_slider = w.IntSlider(value=steps, min=0, max=20_000, step=500, description="steps",
                                continuous_update=False, layout=w.Layout(width="420px"),
-                               style={"description_width": "100px"})
+                               style=style)
     order = w.ToggleButtons(options=[("all at once", False), ("output layer first", True)],
                             value=bool(sequential), description="update order",
                             style={"description_width": "100px", "button_width": "140px"})
     bias_box = w.Checkbox(value=bool(biases), description="train biases b1, b2 too")
     pin = w.Button(description="pin this curve", icon="thumb-tack")
     clear = w.Button(description="clear pins")
-    out = w.Output(layout=w.Layout(height="300px"))
-    state = {"pinned": [], "data": None}
-    canvas = ExplorerFigure()
+    pinned = []
 
-    def redraw(*_):
-        state["data"] = lr_explorer_update(lr_slider.value, steps_slider.value, order.value,
-                                           bias_box.value)
-        out.outputs = (figure_output(canvas.redraw(state["data"], state["pinned"]),
-                                     state["data"]["label"]),)
+    def compute(frame):
+        return lr_explorer_update(lr_slider.value, steps_slider.value, order.value,
+                                  bias_box.value)
+
+    first = lr_explorer_update(lr, steps, sequential, biases)
+    view = _LiveLossCurves(first)
+    explorer = Explorer([lr_slider, steps_slider, order, w.HBox([bias_box, pin, clear])],
+                        {"lr": lr_slider, "steps": steps_slider, "sequential": order,
+                         "biases": bias_box, "pin": pin, "clear": clear},
+                        compute, lambda data: view.show(data, pinned), view.live,
+                        text=lambda data: f"learning-rate explorer: {data['label']}")
 
     def on_pin(_):
-        if state["data"] is not None:
-            state["pinned"].append(state["data"])
-            redraw()
+        if explorer.data is not None:
+            pinned.append(explorer.data)
+            explorer.request()
 
     def on_clear(_):
-        state["pinned"].clear()
-        redraw()
+        pinned.clear()
+        explorer.request()
 
-    for control in (lr_slider, steps_slider, order, bias_box):
-        control.observe(redraw, names="value")
     pin.on_click(on_pin)
     clear.on_click(on_clear)
-    redraw()
-    box = w.VBox([lr_slider, steps_slider, order, w.HBox([bias_box, pin, clear]), out])
-    box._mlbook_state = state          # for tests: the data currently shown
-    return box
+    explorer.pinned = pinned
+    return explorer

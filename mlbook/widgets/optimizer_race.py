@@ -63,11 +63,9 @@ RACE_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelt
 
 @functools.lru_cache(maxsize=8)
 def _grid(name, resolution=120):
+    from mlbook.plots.curves import surface_grid
     s = SURFACES[name]
-    xs = np.linspace(*s["xlim"], resolution)
-    ys = np.linspace(*s["ylim"], resolution)
-    XX, YY = np.meshgrid(xs, ys)
-    return XX, YY, s["f"](np.stack([XX, YY]))
+    return surface_grid(s["f"], s["xlim"], s["ylim"], resolution)
 
 
 def _run(name, surface, lr, momentum, steps):
@@ -125,60 +123,86 @@ def optimizer_race_update(surface="elongated quadratic", lr=None, momentum=0.9, 
             "minimum": s["minimum"]}
 
 
+def _labels(data):
+    return {name: (f"{name}: f={data['final_loss'][name]:.3g}" if st == "ok" else f"{name}: {st}")
+            for name, st in data["status"].items()}
+
+
+def _title(data):
+    return (f"{data['surface']}: {data['steps']} steps, lr={data['lr']:.3g}, "
+            f"momentum={data['momentum']:.2f}")
+
+
 def optimizer_race_draw(data, ax=None):
     """Contours of the surface and each optimizer's path, labelled with its final loss."""
     from mlbook.plots.curves import plot_trajectories
-    labels = {}
-    for name, st in data["status"].items():
-        labels[name] = (f"{name}: f={data['final_loss'][name]:.3g}" if st == "ok"
-                        else f"{name}: {st}")
-    title = (f"{data['surface']}: {data['steps']} steps, lr={data['lr']:.3g}, "
-             f"momentum={data['momentum']:.2f}")
-    return plot_trajectories(data["grid"], data["paths"], ax, title=title,
+    return plot_trajectories(data["grid"], data["paths"], ax, title=_title(data),
                              log_levels=SURFACES[data["surface"]]["log_levels"],
-                             minimum=data["minimum"], labels=labels)
+                             minimum=data["minimum"], labels=_labels(data))
+
+
+class _LiveRace:
+    """:func:`optimizer_race_draw`'s picture, redrawn in place: the contours are drawn once per
+    surface; the paths, their legend and the title are animated."""
+
+    def __init__(self, figsize=(7.8, 4.4)):
+        from mlbook.plots.live import LiveFigure
+        self.live = LiveFigure(figsize)
+        self.ax, self.key = None, None
+
+    def show(self, data):
+        from mlbook.plots.live import LiveFigure
+        key = (data["surface"], tuple(data["paths"]))
+        if key != self.key:                      # new surface or optimizers: draw afresh
+            fig = self.live.figure
+            fig.clear()
+            self.ax = fig.subplots()
+            fig.subplots_adjust(left=0.09, right=0.68, bottom=0.12, top=0.92)
+            optimizer_race_draw(data, self.ax)
+            self.paths = self.ax.get_lines()[:len(data["paths"])]
+            LiveFigure.animate(*self.paths, self.ax.title, self.ax.get_legend())
+            self.key = key
+            return
+        labels = _labels(data)
+        for line, text, name in zip(self.paths, self.ax.get_legend().get_texts(), data["paths"]):
+            path = data["paths"][name]
+            line.set_data(path[:, 0], path[:, 1])
+            text.set_text(labels[name])
+        self.ax.title.set_text(_title(data))
 
 
 def optimizer_race(surface="elongated quadratic", steps=100):
     """The widget: surface, learning rate (log slider), momentum, steps, which optimizers."""
     import ipywidgets as w
 
-    from .lr_explorer import figure_output, new_figure
+    from .explorer import Explorer
 
     style = {"description_width": "110px"}
     surf = w.Dropdown(options=list(SURFACES), value=surface, description="surface", style=style)
     lr = w.FloatLogSlider(value=SURFACES[surface]["lr"], base=10, min=-4, max=0, step=0.05,
                           description="learning rate", readout_format=".3g", style=style,
-                          continuous_update=False, layout=w.Layout(width="420px"))
+                          continuous_update=True, layout=w.Layout(width="420px"))
     mom = w.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum",
-                        style=style, continuous_update=False, layout=w.Layout(width="420px"))
+                        style=style, continuous_update=True, layout=w.Layout(width="420px"))
     nsteps = w.IntSlider(value=steps, min=10, max=500, step=10, description="steps", style=style,
                          continuous_update=False, layout=w.Layout(width="420px"))
     which = w.SelectMultiple(options=list(RACE_OPTIMIZERS), value=list(RACE_OPTIMIZERS),
                              description="optimizers", rows=7, style=style)
-    out = w.Output(layout=w.Layout(height="370px"))
-    state = {}
+    view = _LiveRace()
 
-    def redraw(*_):
-        state["data"] = optimizer_race_update(surf.value, lr.value, mom.value, nsteps.value,
-                                              tuple(which.value))
-        fig = new_figure((7.2, 4.4))
-        ax = fig.subplots()
-        fig.subplots_adjust(left=0.1, right=0.74, bottom=0.12, top=0.92)
-        optimizer_race_draw(state["data"], ax)
-        out.outputs = (figure_output(fig, "optimizer race"),)
+    def compute(frame):
+        return optimizer_race_update(surf.value, lr.value, mom.value, nsteps.value,
+                                     tuple(which.value))
+
+    explorer = Explorer([w.HBox([w.VBox([surf, lr, mom, nsteps]), which])],
+                        {"lr": lr, "momentum": mom, "steps": nsteps, "optimizers": which},
+                        compute, view.show, view.live,
+                        text=lambda data: f"optimizer race: {_title(data)}")
+    explorer.controls["surface"] = surf
 
     def on_surface(change):
-        new_lr = SURFACES[change["new"]]["lr"]
-        if lr.value != new_lr:
-            lr.value = new_lr                          # its observer redraws
-        else:
-            redraw()
+        with explorer.hold():                  # the surface's own learning rate, one update
+            lr.value = SURFACES[change["new"]]["lr"]
 
     surf.observe(on_surface, names="value")
-    for c in (lr, mom, nsteps, which):
-        c.observe(redraw, names="value")
-    redraw()
-    box = w.HBox([w.VBox([surf, lr, mom, nsteps, which]), out])
-    box._mlbook_state = state
-    return box
+    return explorer

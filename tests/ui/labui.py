@@ -602,3 +602,145 @@ def move_main_control_and_check_plot(page, cell, prefer=None, presses=1, timeout
             raise AssertionError(f"moving {what} from {before} to {after} did not change the "
                                  f"plot within {timeout / 1000:.0f} s")
         page.wait_for_timeout(200)
+
+
+# --------------------------------------------------------------------------------------------
+# Latency: input event on an explorer's main control -> changed plot image on screen
+# --------------------------------------------------------------------------------------------
+
+# explorer (the function its cell calls) -> (kind of main control, label regex); a number box
+# has no label: the centre box of the kernel editor's 3x3 grid is used (index 4)
+MAIN_CONTROLS = {
+    "lr_explorer": ("slider", r"learning rate"),
+    "optimizer_race": ("slider", r"learning rate"),
+    "classifier_explorer": ("slider", r"learning rate"),
+    "activation_explorer": ("slider", r"^x$"),
+    "backprop_stepper": ("slider", r"step"),
+    "kernel_editor": ("number", 4),
+    "dropout_explorer": ("slider", r"dropout"),
+}
+# targets of the browser benchmark (medians, ms)
+TARGET_MS = {name: (100 if name == "lr_explorer" else 150) for name in MAIN_CONTROLS}
+
+_ARM_JS = """(cell) => {
+  if (cell.__lat && cell.__lat.obs) cell.__lat.obs.disconnect();
+  const srcs = () => Array.from(cell.querySelectorAll('.jupyter-widgets img'))
+                          .map(e => e.src).join('|');
+  const lat = {inputs: [], frames: [], last: srcs()};
+  const onInput = (e) => { if (cell.contains(e.target)) lat.inputs.push(e.timeStamp); };
+  document.addEventListener('keydown', onInput, true);
+  document.addEventListener('change', onInput, true);
+  lat.obs = new MutationObserver(() => {
+    const now = srcs();
+    if (now === lat.last) return;
+    lat.last = now;
+    const t = performance.now();
+    const imgs = Array.from(cell.querySelectorAll('.jupyter-widgets img'));
+    // on screen = decoded, then the next frame painted
+    Promise.all(imgs.map(i => i.decode().catch(() => null))).then(() =>
+      requestAnimationFrame(() => lat.frames.push({changed: t, shown: performance.now()})));
+  });
+  lat.obs.observe(cell, {subtree: true, childList: true, attributes: true,
+                         attributeFilter: ['src']});
+  lat.remove = () => { lat.obs.disconnect();
+    document.removeEventListener('keydown', onInput, true);
+    document.removeEventListener('change', onInput, true); };
+  cell.__lat = lat;
+}"""
+
+
+def explorer_name(cell):
+    """The explorer function a widget cell calls (a key of MAIN_CONTROLS), or None."""
+    source = cell.locator(".jp-InputArea-editor").inner_text()
+    for name in MAIN_CONTROLS:
+        if re.search(rf"\b{name}\(", source):
+            return name
+    return None
+
+
+def main_control(cell, explorer):
+    """(kind, locator) of the explorer's main control in ``cell``."""
+    kind, which = MAIN_CONTROLS[explorer]
+    if kind == "number":
+        return kind, cell.locator(NUMBER_SELECTOR).nth(which)
+    sliders = cell.locator(SLIDER_SELECTOR)
+    for i in range(sliders.count()):
+        label = sliders.nth(i).locator(".widget-label").first
+        if label.count() and re.search(which, label.inner_text().strip(), re.I):
+            return kind, sliders.nth(i)
+    raise AssertionError(f"{explorer}: no slider labelled {which!r}")
+
+
+def _press(page, kind, control, forward):
+    if kind == "number":
+        control.focus()
+        page.keyboard.press("ArrowUp" if forward else "ArrowDown")
+        page.keyboard.press("Tab")                      # commits the value
+    else:
+        control.locator(".noUi-handle").first.focus()
+        page.keyboard.press("ArrowRight" if forward else "ArrowLeft")
+
+
+def _frames(cell):
+    return cell.evaluate("c => ({inputs: c.__lat.inputs.slice(), frames: c.__lat.frames.slice()})")
+
+
+def measure_latency(page, cell, explorer, repeat=7, settle_ms=600, timeout=20_000):
+    """Move the explorer's main control ``repeat`` times (one key press each, alternately
+    forward and back) and return, per move, ``(first, last)`` in ms: from the input event to
+    the first changed plot image on screen, and to the last one (explorers that animate
+    training show several frames; the move is over when no new image came for
+    ``settle_ms``)."""
+    kind, control = main_control(cell, explorer)
+    control.scroll_into_view_if_needed()
+    results = []
+    for k in range(repeat):
+        cell.evaluate(_ARM_JS)
+        _press(page, kind, control, forward=(k % 2 == 0))
+        deadline = time.monotonic() + timeout / 1000
+        quiet_since = None
+        seen = 0
+        while True:
+            page.wait_for_timeout(50)
+            got = _frames(cell)
+            if len(got["frames"]) != seen:
+                seen, quiet_since = len(got["frames"]), time.monotonic()
+            if seen and time.monotonic() - quiet_since >= settle_ms / 1000:
+                break
+            if time.monotonic() > deadline:
+                if seen:                  # still animating a long training: enough
+                    break
+                raise AssertionError(f"{explorer}: moving its {kind} did not change the plot "
+                                     f"within {timeout / 1000:.0f} s")
+        t_in = [t for t in got["inputs"] if t <= got["frames"][0]["changed"]]
+        t0 = t_in[-1] if t_in else got["inputs"][0]
+        results.append((got["frames"][0]["shown"] - t0, got["frames"][-1]["shown"] - t0))
+    cell.evaluate("c => c.__lat.remove()")
+    return results
+
+
+def rapid_moves(page, cell, explorer, presses=12, gap_ms=20, settle_ms=3000, timeout=40_000):
+    """Press the main control's key ``presses`` times, ``gap_ms`` apart (a student dragging
+    fast). Returns dict: presses, frames (images shown), after_last_ms (last input event ->
+    last image on screen)."""
+    kind, control = main_control(cell, explorer)
+    control.scroll_into_view_if_needed()
+    cell.evaluate(_ARM_JS)
+    for _ in range(presses):
+        _press(page, kind, control, forward=True)
+        page.wait_for_timeout(gap_ms)
+    deadline = time.monotonic() + timeout / 1000
+    quiet_since, seen = time.monotonic(), -1
+    while True:
+        page.wait_for_timeout(50)
+        got = _frames(cell)
+        if len(got["frames"]) != seen:
+            seen, quiet_since = len(got["frames"]), time.monotonic()
+        if seen and time.monotonic() - quiet_since >= settle_ms / 1000:
+            break
+        if time.monotonic() > deadline:
+            break
+    cell.evaluate("c => c.__lat.remove()")
+    return {"presses": presses, "frames": len(got["frames"]),
+            "after_last_ms": got["frames"][-1]["shown"] - got["inputs"][-1]
+            if got["frames"] else float("inf")}

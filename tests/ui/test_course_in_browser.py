@@ -4,6 +4,7 @@ every link in the start-here notebook leads to a notebook that exists and opens.
 import pathlib
 import posixpath
 import re
+import statistics
 import time
 import urllib.parse
 
@@ -19,6 +20,8 @@ WIDGET_NOTEBOOKS = [p.name for p in COURSE if labui.displays_widget(p)]
 START_HERE = NOTEBOOKS / "00_start_here.ipynb"
 # the main slider: the learning rate in the learning-rate notebook, else the first slider
 MAIN_SLIDER = {"06_learning_rate_optimizers.ipynb": r"learning|\blr\b|η|eta"}
+# per explorer: latency of its main control (written by the widget test, read by people)
+LATENCY_LOG = pathlib.Path(__file__).resolve().parent / "screenshots" / "latency.txt"
 
 
 @pytest.mark.parametrize("name", WIDGET_NOTEBOOKS)
@@ -37,6 +40,26 @@ def test_widgets_render_and_slider_redraws_the_plot(name, lab_page, lab_server, 
     labui.wait_kernel_idle(lab_page, lab_server)
     lab_page.wait_for_timeout(300)
     screenshot(main.locator(".jp-Cell-outputWrapper"), pathlib.Path(name).stem)
+    # every explorer: input event -> changed plot on screen, and a fast drag leaves no backlog
+    for cell in cells:
+        explorer = labui.explorer_name(cell)
+        if explorer is None:
+            continue
+        moves = labui.measure_latency(lab_page, cell, explorer, repeat=3)
+        first = statistics.median(m[0] for m in moves)
+        settled = statistics.median(m[1] for m in moves)
+        drag = labui.rapid_moves(lab_page, cell, explorer, presses=10)
+        line = (f"{explorer}: {first:.0f} ms to the first changed plot, {settled:.0f} ms to the "
+                f"last (target {labui.TARGET_MS[explorer]} ms; medians of 3 moves); fast drag "
+                f"of {drag['presses']} presses: {drag['frames']} images, the last "
+                f"{drag['after_last_ms']:.0f} ms after the last press")
+        print(line)
+        LATENCY_LOG.parent.mkdir(exist_ok=True)
+        with open(LATENCY_LOG, "a", encoding="utf-8") as log:
+            log.write(line + "\n")
+        # the last value wins: after a fast drag the plot settles about as fast as after one
+        # move, not after one redraw per press (a backlog of 10 would take 10 x as long)
+        assert drag["after_last_ms"] < 2 * settled + 3000, (explorer, drag, settled)
     print(f"{name}: {len(cells)} widget cell(s); {what} {before} -> {after} redrew "
           f"the plot; open {t_open - t0:.1f} s, run all {t_run - t_open:.1f} s, "
           f"total {time.monotonic() - t0:.1f} s")

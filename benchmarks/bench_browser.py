@@ -1,0 +1,135 @@
+"""Explorer latency where the student feels it: JupyterLab in headless Chromium.
+
+    python benchmarks/bench_browser.py            # every explorer, 7 moves each
+    python benchmarks/bench_browser.py --repeat 15 --only lr_explorer
+
+For every explorer cell of every course notebook: open the notebook in a fresh JupyterLab
+(a temporary copy of notebooks/), run all cells, then press a key on the explorer's main
+control (a slider; the kernel editor: a number box) and time from that input event to the
+changed plot image decoded and painted. Prints the median beside the target (learning-rate
+explorer 100 ms, every other explorer 150 ms). Explorers that animate training show several
+images per move: "first" is the first changed image, "settled" the last one. Then a fast drag
+(12 key presses 20 ms apart): how many images were drawn and how long after the last press
+the last one appeared (no backlog: the last value wins).
+
+Before the browser, the same moves in this Python process (no browser, no messages) split each
+update into compute, draw (matplotlib, in place) and encode (PNG): the browser figure minus
+their sum is the messaging and rendering.
+
+Needs Playwright and /usr/bin/chromium (apt-get install chromium). A benchmark, not a test:
+it exits 0 either way. Figures on a loaded machine are inflated; compare on an idle one.
+"""
+import argparse
+import pathlib
+import statistics
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "ui"))
+
+import labui  # noqa: E402
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=7, help="moves per explorer (default 7)")
+    ap.add_argument("--only", nargs="*", default=None, help="explorer function names")
+    ap.add_argument("--no-drag", action="store_true", help="skip the fast-drag check")
+    ap.add_argument("--no-profile", action="store_true", help="skip the in-process split")
+    args = ap.parse_args(argv)
+    profile = {} if args.no_profile else in_process_profile(args.repeat, args.only)
+    reason = labui.ui_unavailable_reason()
+    if reason:
+        print(f"browser benchmark skipped: {reason}")
+        return 0
+    from playwright.sync_api import sync_playwright
+
+    notebooks = [p.name for p in sorted(labui.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+                 if labui.displays_widget(p)]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="mlbook-bench-") as home:
+        home = pathlib.Path(home)
+        server = labui.LabServer(labui.copy_notebooks(home / "notebooks"), home)
+        with server, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(labui.CHROMIUM),
+                                         args=labui.CHROMIUM_ARGS, headless=True)
+            for name in notebooks:
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                context.set_default_timeout(60_000)
+                page = context.new_page()
+                labui.open_notebook(page, server, name)
+                labui.run_all_cells(page, server, timeout=300_000)
+                for cell in labui.assert_widgets_rendered(page):
+                    explorer = labui.explorer_name(cell)
+                    if explorer is None or (args.only and explorer not in args.only):
+                        continue
+                    page.wait_for_timeout(500)
+                    res = labui.measure_latency(page, cell, explorer, repeat=args.repeat)
+                    drag = None if args.no_drag else labui.rapid_moves(page, cell, explorer)
+                    first = statistics.median(r[0] for r in res)
+                    last = statistics.median(r[1] for r in res)
+                    rows.append((explorer, first, last, labui.TARGET_MS[explorer], drag,
+                                 profile.get(explorer)))
+                    _print_row(rows[-1])
+                for kernel in server.notebook_kernels(name):
+                    server.api("DELETE", f"/api/kernels/{kernel['id']}")
+                context.close()
+            browser.close()
+    print("\nexplorer              first   settled   target   (medians, ms; "
+          f"{args.repeat} moves each)")
+    for row in rows:
+        _print_row(row)
+    return 0
+
+
+def in_process_profile(repeat, only=None):
+    """Median ms of compute / draw / encode per move of each explorer's main control, run
+    synchronously in this process (the kernel's share of the browser latency)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from mlbook.plots import course_style
+    from mlbook import widgets
+    course_style()
+    moves = {"lr_explorer": (lambda: widgets.lr_explorer(), "lr", [0.7, 0.5]),
+             "optimizer_race": (lambda: widgets.optimizer_race(), "lr", [0.0562, 0.05]),
+             "classifier_explorer": (lambda: widgets.classifier_explorer(), "lr", [0.0398, 0.03]),
+             "activation_explorer": (lambda: widgets.activation_explorer(), "x", [1.05, 1.0]),
+             "backprop_stepper": (lambda: widgets.backprop_stepper(), "step", [2, 1]),
+             "kernel_editor": (lambda: widgets.kernel_editor(), "k4", [0.1, 0.0]),
+             "dropout_explorer": (lambda: widgets.dropout_explorer(), "p", [0.6, 0.5])}
+    out = {}
+    for name, (make, control, values) in moves.items():
+        if only and name not in only:
+            continue
+        ex = make()
+        ex.timings.clear()
+        for k in range(repeat):
+            ex.controls[control].value = values[k % 2]
+        med = {key: statistics.median(t[key] for t in ex.timings)
+               for key in ("compute", "draw", "encode", "total", "frames")}
+        out[name] = med
+        print(f"in process  {name:20s} compute {med['compute']:6.1f}  draw {med['draw']:6.1f}  "
+              f"encode {med['encode']:5.1f}  total {med['total']:6.1f} ms  "
+              f"({med['frames']:.0f} frame(s))", flush=True)
+    return out
+
+
+def _print_row(row):
+    explorer, first, last, target, drag, prof = row
+    verdict = "ok" if first <= target else "OVER"
+    line = f"{explorer:20s} {first:7.0f} {last:9.0f} {target:8d}   {verdict}"
+    if prof:
+        line += f"   kernel {prof['total']:.0f} ms"
+    if drag:
+        line += (f"   fast drag: {drag['presses']} presses -> {drag['frames']} images, last "
+                 f"{drag['after_last_ms']:.0f} ms after the last press")
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    t0 = time.monotonic()
+    code = main()
+    print(f"({time.monotonic() - t0:.0f} s)")
+    sys.exit(code)
