@@ -16,7 +16,8 @@ matplotlib.use("Agg")
 from mlbook.plots.live import LiveFigure, figure_png, new_figure  # noqa: E402
 from mlbook.plots.style import DPI, MIN_TEXT_PX  # noqa: E402
 from mlbook.widgets import (activation_explorer, backprop_stepper, classifier_explorer,  # noqa: E402
-                            dropout_explorer, kernel_editor, lr_explorer, optimizer_race)
+                            dropout_explorer, init_explorer, kernel_editor, lr_explorer,
+                            optimizer_race)
 from mlbook.widgets.explorer import Explorer  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -32,6 +33,7 @@ EXPLORERS = {
     "backprop_stepper": (backprop_stepper, "step", 5),
     "kernel_editor": (lambda: kernel_editor(preset="identity"), "k4", 2.0),
     "dropout_explorer": (lambda: dropout_explorer(epochs=10), "p", 0.2),
+    "init_explorer": (lambda: init_explorer(depth=6), "scheme", "glorot_uniform"),
 }
 
 

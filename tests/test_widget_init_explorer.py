@@ -110,38 +110,87 @@ def test_draw_puts_the_data_on_the_axes():
     plt.close(fig)
 
 
-def test_in_place_redraw_and_depth_change():
+def test_in_place_refresh_and_depth_change():
     import matplotlib.pyplot as plt
-    from mlbook.widgets.init_explorer import _redraw
+    from mlbook.widgets.init_explorer import _refresh
     fig, axes = plt.subplots(1, 3)
     init_explorer_draw(init_explorer_update(5, "tanh", "glorot_uniform", False), axes)
+    lines = axes[0].get_lines()
     d = init_explorer_update(5, "tanh", "normal", False)
-    _redraw(d, axes)
+    _refresh(d, axes)
+    assert axes[0].get_lines() == lines                      # the same artists, new data
     np.testing.assert_allclose(axes[0].get_lines()[4].get_ydata(), 5 + 0.85 * d["act_hist"][4])
     np.testing.assert_allclose(axes[2].get_lines()[1].get_ydata(), d["grad_std"])
     assert axes[0].get_xlim() == (d["act_edges"][0], d["act_edges"][-1])
-    d = init_explorer_update(8, "relu", "he_normal", False)
-    _redraw(d, axes)
-    assert len(axes[0].get_lines()) == 8
+    assert fig.get_suptitle() == "5 layers, tanh, normal"
+    d = init_explorer_update(8, "relu", "he_normal", True)
+    _refresh(d, axes)                                        # deeper: three ridges added
+    assert len(axes[0].get_lines()) == len(axes[1].get_lines()) == 8
+    assert axes[0].get_lines()[:5] == lines
+    np.testing.assert_allclose(axes[1].get_lines()[7].get_ydata(), 8 + 0.85 * d["grad_hist"][7])
+    assert axes[0].get_ylim() == (0.8, 9.0)
     np.testing.assert_allclose(axes[2].get_lines()[0].get_ydata(), d["act_std"])
+    d = init_explorer_update(3, "sigmoid", "he_normal", False)
+    _refresh(d, axes)                                        # shallower: ridges removed
+    assert len(axes[0].get_lines()) == 3 and axes[0].get_ylim() == (0.8, 4.0)
+    np.testing.assert_allclose(axes[0].get_lines()[2].get_ydata(), 3 + 0.85 * d["act_hist"][2])
+    assert fig.get_suptitle() == "3 layers, sigmoid, he_normal"
     plt.close(fig)
 
 
 def test_widget_builds_and_reacts():
+    from mlbook.plots.style import MIN_TEXT_PX
+    from mlbook.widgets.explorer import Explorer
     w = init_explorer(depth=4, activation="tanh", scheme="normal")
-    controls, out, stats = w.children
-    depth, act, scheme, bn = controls.children
-    assert out.layout.height == "330px"
-    (shown,) = out.outputs
-    assert shown["data"]["image/png"].startswith("iVBORw0KGgo")
-    assert shown["data"]["text/plain"] == "4 layers, tanh, normal"
-    assert "4 layers, tanh, normal" in stats.value
-    bn.value = True
-    assert out.outputs[0]["data"]["text/plain"] == "4 layers, tanh, normal, BatchNorm"
-    depth.value = 7
-    scheme.value = "he_normal"
-    act.value = "relu"
-    assert out.outputs[0]["data"]["text/plain"] == "7 layers, relu, he_normal, BatchNorm"
-    assert len(out.outputs) == 1 and "    7 " in stats.value
+    assert isinstance(w, Explorer)
+    assert set(w.controls) == {"depth", "activation", "scheme", "batchnorm"}
+    assert w.image.layout.width == "832px" and w.image.layout.height == "296px"
+    assert w.png[:8] == b"\x89PNG\r\n\x1a\n" and w.image.value == w.png
+    assert w.summary() == "init explorer: 4 layers, tanh, normal"
+    assert w.data["depth"] == 4 and "4 layers, tanh, normal" in w.stats.value
+    assert w.children[-1] is w.stats                         # the table below the figure
+    np.testing.assert_allclose(w.data["act_std"],
+                               init_explorer_update(4, "tanh", "normal", False)["act_std"])
+    png = w.png
+    w.controls["batchnorm"].value = True
+    assert w.summary() == "init explorer: 4 layers, tanh, normal, BatchNorm"
+    assert w.png != png and w.data["batchnorm"] is True
+    w.controls["depth"].value = 7
+    w.controls["scheme"].value = "he_normal"
+    w.controls["activation"].value = "relu"
+    assert w.summary() == "init explorer: 7 layers, relu, he_normal, BatchNorm"
+    assert "    7 " in w.stats.value and len(w.live.figure.axes[0].get_lines()) == 7
+    np.testing.assert_allclose(w.data["grad_std"],
+                               init_explorer_update(7, "relu", "he_normal", True)["grad_std"])
+    assert [t["frames"] for t in w.timings[-4:]] == [1, 1, 1, 1]
+    # the picture equals a fresh full draw of the same state
+    fresh = init_explorer(depth=7, activation="relu", scheme="he_normal", batchnorm=True)
+    assert _pixels(w.png).shape == _pixels(fresh.png).shape
+    assert np.array_equal(_pixels(w.png), _pixels(fresh.png))
+    # legible text: nothing under MIN_TEXT_PX pixels at 100 % zoom
+    w.live.render()
+    sizes = [t.get_fontsize() * w.live.figure.dpi / 72
+             for t in w.live.figure.findobj(matplotlib.text.Text)
+             if t.get_visible() and t.get_text().strip()]
+    assert min(sizes) >= MIN_TEXT_PX
     with pytest.raises(ValueError, match="scheme must be one of"):
         init_explorer(scheme="nope")
+
+
+def test_a_move_at_the_same_depth_blits_when_the_limits_stay():
+    """Only the lines and the title are redrawn when no axis limit changes."""
+    w = init_explorer(depth=6, activation="tanh", scheme="glorot_uniform")
+    full = w.live.full_draws
+    data = init_explorer_update(6, "tanh", "glorot_uniform", False)
+    w._show(data)                        # the same state again: nothing but animated artists
+    w.live.render()
+    assert w.live.full_draws == full
+    w.controls["depth"].value = 9        # new rows: one full draw
+    assert w.live.full_draws == full + 1
+
+
+def _pixels(png):
+    import io
+
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)))

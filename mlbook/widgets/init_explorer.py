@@ -8,21 +8,21 @@ backpropagated gradients in every layer.
   (one forward and one backward pass of mlbook layers) and returns what the figure shows;
 * ``init_explorer_draw(data, axes=None)`` — draws it: two ridgeline panels of per-layer
   histograms and the per-layer standard deviations;
-* ``init_explorer(...)`` — the widget.
+* ``init_explorer(...)`` — the widget, an :class:`mlbook.widgets.explorer.Explorer` (the
+  ridge lines, spread lines and title are redrawn in place on a cached background).
 
 The network: x (n, width) ~ N(0, 1); for l = 1 .. depth
 ``z_l = h_{l-1} W_l + b_l``, (``BatchNorm``), ``h_l = f(z_l)``; at the top a unit-Gaussian gradient
 dL/dh_depth arrives and is backpropagated. The gradient shown per layer is the one at the affine
 layer's output, delta_l = dL/dz_l (what dW_l = h_{l-1}^T delta_l is built from).
 """
-import base64
 import html
-import io
 
 import numpy as np
 
 from mlbook.init import INITIALIZERS, normal
 from mlbook.layers import BatchNorm, Dense, ReLU, Sigmoid, Tanh
+from mlbook.plots.style import SMALL
 from mlbook.validation import check_choice, check_flag, check_int
 
 __all__ = ["init_explorer_update", "init_explorer_draw", "init_explorer", "deep_stack",
@@ -32,6 +32,7 @@ INIT_ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
 # mlbook.init's schemes ("normal" is N(0, 0.01^2)) plus a too-large Gaussian, N(0, 1)
 INIT_SCHEMES = {**INITIALIZERS, "normal(1)": normal(1.0)}
 BINS = 41
+FIGSIZE = (10.4, 3.7)      # inches; 832 x 296 px at the course's 80 dpi
 
 
 def deep_stack(depth, activation, scheme, batchnorm, *, width=128, seed=0):
@@ -165,27 +166,48 @@ def _positive(values):
     return np.where(v > 0, v, np.nan)
 
 
+def _ridge_y(i, counts):
+    """Ridge i (layer i + 1) is drawn at height i + 1, its histogram scaled to 0.85."""
+    return i + 1 + 0.85 * counts
+
+
+def _set_ridges(ax, edges, hist):
+    """Make ``ax`` hold one ridge line per layer of ``hist`` (adding or removing lines as the
+    depth changed; new lines are animated like the existing ones) and put the data on them."""
+    from mlbook.plots.live import LiveFigure
+    lines = ax.get_lines()
+    animated = bool(lines) and lines[0].get_animated()
+    for line in lines[len(hist):]:
+        line.remove()
+    for i in range(len(lines), len(hist)):
+        (line,) = ax.plot([], [], color=f"C{i % 10}", lw=1.3)
+        line.set_animated(animated)
+    centers = 0.5 * (edges[1:] + edges[:-1])
+    for i, (line, counts) in enumerate(zip(ax.get_lines(), hist)):
+        line.set_data(centers, _ridge_y(i, counts))
+    LiveFigure.set_limits(ax, (edges[0], edges[-1]), (0.8, len(hist) + 1.0))
+    ticks = list(range(1, len(hist) + 1, max(1, len(hist) // 5)))
+    if list(ax.get_yticks()) != ticks:
+        ax.set_yticks(ticks)
+
+
 def _ridge(ax, edges, hist, title, xlabel):
     from matplotlib.ticker import MaxNLocator
-    centers = 0.5 * (edges[1:] + edges[:-1])
-    for i, counts in enumerate(hist):
-        ax.plot(centers, i + 1 + 0.85 * counts, color=f"C{i % 10}", lw=1.3)
+    _set_ridges(ax, edges, hist)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("layer")
-    ax.set_xlim(edges[0], edges[-1])
-    ax.set_ylim(0.8, len(hist) + 1.0)
-    ax.set_yticks(range(1, len(hist) + 1, max(1, len(hist) // 5)))
     ax.xaxis.set_major_locator(MaxNLocator(5))
 
 
 def init_explorer_draw(data, axes=None):
     """Left: histogram of h_l per layer (one ridge each, layer 1 at the bottom). Middle: the
     same for delta_l = dL/dz_l. Right: std of h_l and of delta_l per layer (log scale).
-    Returns the axes. Lines: left/middle one per layer; right: std h, std dL/dz."""
+    Returns the axes. Lines: left/middle one per layer; right: std h, std dL/dz. The figure's
+    suptitle names the settings (``_refresh`` updates all of them in place)."""
     if axes is None:
         import matplotlib.pyplot as plt
-        _, axes = plt.subplots(1, 3, figsize=(11, 3.8))
+        _, axes = plt.subplots(1, 3, figsize=FIGSIZE)
     ax_a, ax_g, ax_s = axes
     _ridge(ax_a, data["act_edges"], data["act_hist"], "activations h per layer", "h")
     _ridge(ax_g, data["grad_edges"], data["grad_hist"], "gradients dL/dz per layer", "dL/dz")
@@ -196,7 +218,7 @@ def init_explorer_draw(data, axes=None):
     _plain_log_ticks(ax_s)
     ax_s.set_xlabel("layer")
     ax_s.set_title("spread per layer", fontsize=10)
-    ax_s.legend(fontsize=9, loc="best")
+    ax_s.legend(fontsize=SMALL, loc="best")
     _limits(ax_s, data)
     ax_a.figure.suptitle(_title(data), fontsize=11)
     return axes
@@ -212,75 +234,77 @@ def _plain_log_ticks(ax):
 
 
 def _limits(ax, data):
+    """Limits of the spread panel (set only when they change: a change means a full draw)."""
     from matplotlib.ticker import MaxNLocator
+
+    from mlbook.plots.live import LiveFigure
     v = np.concatenate([_positive(data["act_std"]), _positive(data["grad_std"])])
     v = v[np.isfinite(v)]
     lo, hi = (float(v.min()), float(v.max())) if v.size else (0.1, 10.0)
-    ax.set_ylim(min(lo, 0.1) / 2, max(hi, 10.0) * 2)
-    ax.set_xlim(0.5, data["depth"] + 0.5)
-    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+    LiveFigure.set_limits(ax, (0.5, data["depth"] + 0.5), (min(lo, 0.1) / 2, max(hi, 10.0) * 2))
+    if not isinstance(ax.xaxis.get_major_locator(), MaxNLocator):
+        ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
 
 
-def _redraw(data, axes):
-    """Update the artists made by :func:`init_explorer_draw` in place (same depth), else
-    clear and draw again."""
+def _refresh(data, axes):
+    """Update the artists made by :func:`init_explorer_draw` in place: the ridge lines (added
+    or removed when the depth changed), the spread lines, the limits (only when they changed)
+    and the suptitle."""
     ax_a, ax_g, ax_s = axes
-    if len(ax_a.get_lines()) != data["depth"]:
-        for ax in axes:
-            ax.clear()
-        init_explorer_draw(data, axes)
-        return
-    for ax, edges, hist in ((ax_a, data["act_edges"], data["act_hist"]),
-                            (ax_g, data["grad_edges"], data["grad_hist"])):
-        centers = 0.5 * (edges[1:] + edges[:-1])
-        for i, (line, counts) in enumerate(zip(ax.get_lines(), hist)):
-            line.set_data(centers, i + 1 + 0.85 * counts)
-        ax.set_xlim(edges[0], edges[-1])
+    _set_ridges(ax_a, data["act_edges"], data["act_hist"])
+    _set_ridges(ax_g, data["grad_edges"], data["grad_hist"])
     layers = np.arange(1, data["depth"] + 1)
     std_h, std_g = ax_s.get_lines()
     std_h.set_data(layers, _positive(data["act_std"]))
     std_g.set_data(layers, _positive(data["grad_std"]))
     _limits(ax_s, data)
-    ax_a.figure.suptitle(_title(data), fontsize=11)
-
-
-def _figure_output(fig, text):
-    """A display_data output holding ``fig`` as PNG, for ``Output.outputs`` (one atomic swap)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
-    png = base64.b64encode(buf.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": png, "text/plain": text}}
+    # the suptitle's Text itself (Figure.suptitle() would mark the whole figure stale)
+    ax_a.figure._suptitle.set_text(_title(data))
 
 
 def init_explorer(depth=10, activation="tanh", scheme="normal", batchnorm=False):
     """The widget: depth slider, activation and scheme dropdowns, a BatchNorm checkbox, the
-    per-layer statistics and the figure in a fixed-height Output."""
+    figure and below it the per-layer statistics (an
+    :class:`mlbook.widgets.explorer.Explorer`; its ``controls`` are "depth", "activation",
+    "scheme", "batchnorm")."""
     import ipywidgets as W
-    from matplotlib.figure import Figure
 
-    init_explorer_update(1, activation, scheme, batchnorm, width=2, n=2)   # validate early
-    d = W.IntSlider(value=depth, min=1, max=20, description="depth", continuous_update=False)
+    from mlbook.plots.live import LiveFigure
+
+    from .explorer import Explorer
+
+    first = init_explorer_update(depth, activation, scheme, batchnorm)    # validates too
+    d = W.IntSlider(value=depth, min=1, max=max(20, depth), description="depth",
+                    continuous_update=True)
     act = W.Dropdown(options=list(INIT_ACTIVATIONS), value=activation, description="activation")
     sch = W.Dropdown(options=list(INIT_SCHEMES), value=scheme, description="init")
     bn = W.Checkbox(value=batchnorm, description="BatchNorm", indent=False)
     stats = W.HTML()
-    out = W.Output(layout=W.Layout(height="330px"))
-    fig = Figure(figsize=(11, 3.8), dpi=72)
-    axes = fig.subplots(1, 3)
-    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.84, wspace=0.25)
+    live = LiveFigure(FIGSIZE)
+    axes = live.figure.subplots(1, 3)
+    live.figure.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.84, wspace=0.25)
+    init_explorer_draw(first, axes)
+    # redrawn on every change: the lines and the suptitle; axes, ticks, titles, legend are
+    # the background (a new depth or new limits mean one full draw)
+    for ax in axes:
+        LiveFigure.animate(*ax.get_lines())
+    LiveFigure.animate(live.figure.suptitle(_title(first), fontsize=11))
+    pending = [first]
 
-    def redraw(*_):
-        data = init_explorer_update(d.value, act.value, sch.value, bn.value)
+    def compute(frame):
+        if pending:                              # the first picture: already computed
+            return pending.pop()
+        return init_explorer_update(d.value, act.value, sch.value, bn.value)
+
+    def show(data):
         stats.value = (f"<pre style=\"font-size:11px;line-height:1.2;margin:0\">"
                        f"{html.escape(data['text'])}</pre>")
-        if axes[0].get_lines():
-            _redraw(data, axes)
-        else:
-            init_explorer_draw(data, axes)
-        out.outputs = (_figure_output(fig, _title(data)),)
+        _refresh(data, axes)
 
-    for w in (d, act, sch, bn):
-        w.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([d, act, sch, bn]), out, stats])
+    explorer = Explorer([W.HBox([d, act, sch, bn])],
+                        {"depth": d, "activation": act, "scheme": sch, "batchnorm": bn},
+                        compute, show, live,
+                        text=lambda data: f"init explorer: {_title(data)}")
+    explorer.children = explorer.children + (stats,)     # the table below the figure
+    explorer.stats = stats
+    return explorer

@@ -618,6 +618,7 @@ MAIN_CONTROLS = {
     "backprop_stepper": ("slider", r"step"),
     "kernel_editor": ("number", 4),
     "dropout_explorer": ("slider", r"dropout"),
+    "init_explorer": ("slider", r"^depth$"),
 }
 # targets of the browser benchmark (medians, ms)
 TARGET_MS = {name: (100 if name == "lr_explorer" else 150) for name in MAIN_CONTROLS}
