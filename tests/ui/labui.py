@@ -460,14 +460,19 @@ def _safe(fn):
         return repr(exc)
 
 
+# a widget cell displays an explorer; a timing cell is NBVAL_IGNORE_OUTPUT too, but shows text
+_EXPLORER_CALL = re.compile(r"\b\w*(?:explorer|stepper|editor|race|VBox|HBox)\(")
+
+
 def widget_cells(page):
-    """Locators of the output areas of cells marked NBVAL_IGNORE_OUTPUT (the widget cells)."""
+    """Locators of the output areas of the widget cells: marked NBVAL_IGNORE_OUTPUT and calling
+    an explorer (``lr_explorer(...)``, ``backprop_stepper(...)``, ...) or building a widget box."""
     cells = page.locator(f"{NOTEBOOK} .jp-CodeCell")
     found = []
     for i in range(cells.count()):
         cell = cells.nth(i)
         source = cell.locator(".jp-InputArea-editor").inner_text()
-        if "NBVAL_IGNORE_OUTPUT" in source:
+        if "NBVAL_IGNORE_OUTPUT" in source and _EXPLORER_CALL.search(source):
             found.append(cell)
     return found
 
