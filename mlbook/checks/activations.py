@@ -11,20 +11,13 @@ import numpy as np
 from mlbook.activations import sigmoid, softmax, tanh
 from mlbook.activations import sigmoid_grad as _sigmoid_grad
 from mlbook.activations import tanh_grad as _tanh_grad
-from mlbook.checks.core import Case, NotAttempted, check_function, guarded_call, register_hints
+from mlbook.checks.core import (Case, NotAttempted, check_function, close_to, guarded_call,
+                                register_hints)
 
 __all__ = ["check_sigmoid_grad", "check_tanh_grad", "check_softmax"]
 
 
-def _matches(got, candidate):
-    """True if ``got`` is a finite array-like close to ``candidate`` (same shape)."""
-    try:
-        got = np.asarray(got, dtype=float)
-        candidate = np.asarray(candidate, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return (got.shape == candidate.shape and bool(np.isfinite(got).all())
-            and bool(np.allclose(got, candidate, rtol=1e-6, atol=1e-9)))
+_matches = close_to
 
 
 def _first_match(got, candidates):

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from .core import (CORRECT, WRONG, Budget, Case, CheckResult, NotAttempted,
-                   _not_attempted, _short, _type_name, check_function, compare_output,
+                   not_attempted, short, type_name, check_function, compare_output,
                    guarded_call, register_hints)
 
 __all__ = ["check_mul_backward", "check_div_backward", "check_backward_pass", "check_tanh_method",
@@ -110,7 +110,7 @@ def check_tanh_method(cls):
     exercise = "tanh_method"
     if not isinstance(cls, type):
         return CheckResult(WRONG, exercise,
-                           f"expected the class itself, got {_type_name(cls)} — call "
+                           f"expected the class itself, got {type_name(cls)} — call "
                            f"check_tanh_method(Scalar), not check_tanh_method(Scalar(1.0))")
     name = cls.__name__
     if not callable(getattr(cls, "tanh", None)):
@@ -126,20 +126,20 @@ def check_tanh_method(cls):
         try:
             out, error = guarded_call(lambda: node.tanh(), Case(label=where), budget=budget)
         except NotAttempted:
-            return _not_attempted(exercise)
+            return not_attempted(exercise)
         if error:
             return CheckResult(WRONG, exercise, f"{where}: your method {error}")
         if not isinstance(out, cls):
             extra = " — is a `return` statement missing?" if out is None else ""
             return CheckResult(WRONG, exercise,
                                f"{where} should return a new {name} node (so it can join the "
-                               f"graph), got {_type_name(out)}: {_short(out)}{extra}")
+                               f"graph), got {type_name(out)}: {short(out)}{extra}")
         if out is node:
             return CheckResult(WRONG, exercise, f"{where} returned the node itself; create a "
                                                 f"new {name} for the result")
         if getattr(node, "data", None) != x:
             return CheckResult(WRONG, exercise, f"{where} changed the input's data to "
-                                                f"{_short(getattr(node, 'data', None))}")
+                                                f"{short(getattr(node, 'data', None))}")
         problem = compare_output(getattr(out, "data", None), math.tanh(x))
         if problem:
             return CheckResult(WRONG, exercise, f"{where}: the value (.data) is wrong: {problem}")
@@ -153,7 +153,7 @@ def check_tanh_method(cls):
         if len(locals_) != 1:
             return CheckResult(WRONG, exercise,
                                f"{where}: local_grads should hold one number per child (one here), "
-                               f"got {len(locals_)}: {_short(locals_)}")
+                               f"got {len(locals_)}: {short(locals_)}")
         expected = 1 - math.tanh(x) ** 2
         problem = compare_output(locals_[0], expected, rtol=1e-6, atol=1e-12)
         if problem:
@@ -370,7 +370,7 @@ def check_backward_pass(backward_pass):
     exercise = "backward_pass"
     if not callable(backward_pass):
         return CheckResult(WRONG, exercise,
-                           f"expected a function, got {_type_name(backward_pass)} — pass the "
+                           f"expected a function, got {type_name(backward_pass)} — pass the "
                            f"function itself: check_backward_pass(backward_pass)")
     budget, printed = Budget(), []
     for description, root in _graphs():
@@ -381,7 +381,7 @@ def check_backward_pass(backward_pass):
             _, error = guarded_call(backward_pass, Case(node_root, label=description),
                                     budget=budget, printed=printed)
         except NotAttempted:
-            return _not_attempted(exercise)
+            return not_attempted(exercise)
         if error:
             return CheckResult(WRONG, exercise, f"On {description}: your function {error}")
         bad = []
@@ -396,7 +396,7 @@ def check_backward_pass(backward_pass):
                 bad.append((node, value.grad, got))
         if bad:
             node, want, got = bad[0]
-            got_txt = f"{float(got):.9g}" if isinstance(got, (int, float, np.number)) else _short(got)
+            got_txt = f"{float(got):.9g}" if isinstance(got, (int, float, np.number)) else short(got)
             msg = (f"On {description}:\n{len(bad)} of {len(pairs)} nodes have a wrong .grad; "
                    f"{node.label}: expected d root/d {node.label} = {want:.9g}, got {got_txt}")
             for kind, sentence in _WRONG_BACKWARD:

@@ -41,7 +41,7 @@ import numpy as np
 __all__ = [
     "CheckResult", "Case", "check_function", "check_gradient", "compare_output",
     "guarded_call", "hint", "register_hints", "HINTS", "NotAttempted", "TIME_BUDGET",
-    "PRINT_LIMIT", "Budget",
+    "PRINT_LIMIT", "Budget", "close_to", "not_attempted", "short", "type_name",
 ]
 
 TIME_BUDGET = 10.0     # seconds a student function may run, per check (all its calls together)
@@ -118,7 +118,19 @@ class Case:
 # --------------------------------------------------------------------------------------------
 # formatting helpers
 
-def _short(value, limit=120):
+def close_to(got, candidate, *, rtol=1e-6, atol=1e-9):
+    """True if ``got`` (any array-like the student returned) is a finite array of the shape of
+    ``candidate`` and ``np.allclose`` to it — the one numeric comparison every checker uses."""
+    try:
+        got = np.asarray(got, dtype=float)
+        candidate = np.asarray(candidate, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return (got.shape == candidate.shape and bool(np.isfinite(got).all())
+            and bool(np.allclose(got, candidate, rtol=rtol, atol=atol)))
+
+
+def short(value, limit=120):
     """A compact, deterministic text for a value (arrays with 6 significant digits)."""
     if isinstance(value, np.ndarray):
         with np.printoptions(precision=6, suppress=False, threshold=12, edgeitems=3,
@@ -134,11 +146,11 @@ def _short(value, limit=120):
 
 
 def _describe_args(args, kwargs):
-    parts = [_short(a, 60) for a in args] + [f"{k}={_short(v, 60)}" for k, v in kwargs.items()]
+    parts = [short(a, 60) for a in args] + [f"{k}={short(v, 60)}" for k, v in kwargs.items()]
     return ", ".join(parts)
 
 
-def _type_name(value):
+def type_name(value):
     if isinstance(value, np.ndarray):
         return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
     if value is None:
@@ -354,7 +366,7 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
     """
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return (f"expected a tuple of {len(expected)} values, got {_type_name(got)}"
+            return (f"expected a tuple of {len(expected)} values, got {type_name(got)}"
                     + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
         for k, (g, e) in enumerate(zip(got, expected)):
             msg = compare_output(g, e, rtol=rtol, atol=atol)
@@ -369,16 +381,16 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
     if expected_arr.ndim == 0:
         if isinstance(got, np.ndarray):
             if got.size != 1:
-                return f"expected a single number, got {_type_name(got)}: {_short(got)}"
+                return f"expected a single number, got {type_name(got)}: {short(got)}"
             got = got.reshape(())
         if isinstance(got, (list, tuple)):
-            return f"expected a single number, got a Python {type(got).__name__}: {_short(got)}"
+            return f"expected a single number, got a Python {type(got).__name__}: {short(got)}"
         if not isinstance(got, (int, float, np.integer, np.floating, np.ndarray)) or isinstance(got, bool):
-            return f"expected a number, got {_type_name(got)}: {_short(got)}"
+            return f"expected a number, got {type_name(got)}: {short(got)}"
         try:
             got_f = float(got)
         except (TypeError, ValueError):
-            return f"expected a number, got {_type_name(got)}: {_short(got)}"
+            return f"expected a number, got {type_name(got)}: {short(got)}"
         if not math.isfinite(got_f):
             return f"returned {got_f} (expected {float(expected_arr):.9g}) — look for overflow or 0/0"
         if not np.isclose(got_f, float(expected_arr), rtol=rtol, atol=atol):
@@ -388,12 +400,12 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
         arr = _plain(got)
         if not isinstance(arr, np.ndarray):
             return (f"returned a Python {type(got).__name__} that is not an array of numbers; "
-                    f"expected a numpy array of shape {expected_arr.shape}: {_short(got)}")
+                    f"expected a numpy array of shape {expected_arr.shape}: {short(got)}")
         problem = compare_output(arr, expected, rtol=rtol, atol=atol)   # compared as an array
         return None if problem is None else (
             f"returned a Python {type(got).__name__} (compared as an array): {problem}")
     if not isinstance(got, np.ndarray):
-        return f"expected a numpy array of shape {expected_arr.shape}, got {_type_name(got)}: {_short(got)}"
+        return f"expected a numpy array of shape {expected_arr.shape}, got {type_name(got)}: {short(got)}"
     if got.shape != expected_arr.shape:
         hint_ = ""
         if got.shape == expected_arr.shape[::-1]:
@@ -424,7 +436,7 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
 # --------------------------------------------------------------------------------------------
 # the two generic checkers
 
-def _not_attempted(exercise):
+def not_attempted(exercise):
     return CheckResult(NOT_ATTEMPTED, exercise,
                        "Replace `raise NotImplementedError` with your code, then run this cell again.")
 
@@ -445,14 +457,14 @@ def check_function(student_fn, reference_fn, cases, *, exercise, why="", rtol=1e
     """
     if not callable(student_fn):
         return CheckResult(WRONG, exercise,
-                           f"expected a function, got {_type_name(student_fn)} — pass the function "
+                           f"expected a function, got {type_name(student_fn)} — pass the function "
                            f"itself, without calling it: check(my_function), not check(my_function())")
     budget, printed = Budget(), []
     for case in cases:
         try:
             got, error = guarded_call(student_fn, case, budget=budget, printed=printed)
         except NotAttempted:
-            return _not_attempted(exercise)
+            return not_attempted(exercise)
         if error:
             return _with_printed(CheckResult(WRONG, exercise,
                                              f"On input {case.label}: your function {error}"), printed)

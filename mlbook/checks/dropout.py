@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .core import (CORRECT, NOT_ATTEMPTED, WRONG, Case, CheckResult, NotAttempted,
-                   _not_attempted, _short, _type_name, check_function, compare_output,
+                   not_attempted, short, type_name, check_function, compare_output,
                    guarded_call, register_hints)
 
 __all__ = ["check_dropout_forward", "check_dropout_backward", "check_l2_penalty"]
@@ -55,7 +55,7 @@ def _forward_output(fn, x, p, seed):
         return None, None, where + ("returned only an array; return the pair (y, cache) so "
                                     "that backward can reuse the mask, e.g. `return y, (mask, p)`")
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return None, None, where + (f"expected the pair (y, cache), got {_type_name(got)}"
+        return None, None, where + (f"expected the pair (y, cache), got {type_name(got)}"
                                     + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
     y, cache = got
     problem = _array_problem(y, x.shape, "y")
@@ -75,7 +75,7 @@ def _array_problem(y, shape, name):
     if isinstance(y, (list, tuple)):
         return f"{name} is a Python {type(y).__name__}; expected a numpy array of shape {shape}"
     if not isinstance(y, np.ndarray):
-        return f"{name} should be a numpy array of shape {shape}, got {_type_name(y)}: {_short(y)}"
+        return f"{name} should be a numpy array of shape {shape}, got {type_name(y)}: {short(y)}"
     if y.shape != shape:
         return f"{name} has shape {y.shape}, expected {shape} (the same shape as the input)"
     if y.dtype == bool or not (np.issubdtype(y.dtype, np.floating) or np.issubdtype(y.dtype, np.integer)):
@@ -156,7 +156,7 @@ def check_dropout_forward(dropout_forward):
     """Check ``dropout_forward(x, p, rng) -> (y, cache)`` (inverted dropout, training mode)."""
     exercise = "dropout_forward"
     if not callable(dropout_forward):
-        return CheckResult(WRONG, exercise, f"expected a function, got {_type_name(dropout_forward)}"
+        return CheckResult(WRONG, exercise, f"expected a function, got {type_name(dropout_forward)}"
                            " — pass the function itself: check_dropout_forward(dropout_forward)")
     try:
         for p, seed in [(0.5, 1), (0.2, 2), (0.8, 3), (0.0, 4)]:
@@ -164,7 +164,7 @@ def check_dropout_forward(dropout_forward):
             if problem:
                 return CheckResult(WRONG, exercise, problem)
     except NotAttempted:
-        return _not_attempted(exercise)
+        return not_attempted(exercise)
     return CheckResult(CORRECT, exercise,
                        "Kept units are scaled by 1/(1-p), so E[y] = x and nothing changes at "
                        "test time.")
@@ -181,7 +181,7 @@ def check_dropout_backward(dropout_forward, dropout_backward):
     exercise = "dropout_backward"
     for name, fn in [("dropout_forward", dropout_forward), ("dropout_backward", dropout_backward)]:
         if not callable(fn):
-            return CheckResult(WRONG, exercise, f"{name} should be a function, got {_type_name(fn)}"
+            return CheckResult(WRONG, exercise, f"{name} should be a function, got {type_name(fn)}"
                                " — call check_dropout_backward(dropout_forward, dropout_backward)")
     try:
         first = check_dropout_forward(dropout_forward)
@@ -199,7 +199,7 @@ def check_dropout_backward(dropout_forward, dropout_backward):
             if problem:
                 return CheckResult(WRONG, exercise, problem)
     except NotAttempted:
-        return _not_attempted(exercise)
+        return not_attempted(exercise)
     return CheckResult(CORRECT, exercise,
                        "The gradient flows only through the units the forward pass kept, "
                        "with the same 1/(1-p) factor.")

@@ -13,7 +13,7 @@
 """
 import numpy as np
 
-from .core import (CORRECT, WRONG, Case, CheckResult, NotAttempted, _not_attempted, _type_name,
+from .core import (CORRECT, WRONG, Case, CheckResult, NotAttempted, not_attempted, type_name,
                    check_function, compare_output, guarded_call, register_hints)
 from mlbook.layers.batchnorm import batchnorm_backward as _bn_backward
 from mlbook.layers.batchnorm import batchnorm_forward as _bn_forward
@@ -61,7 +61,7 @@ def check_he_normal(he_normal):
     """Check ``he_normal(shape, *, fan_in, fan_out, rng) -> ndarray`` by its draws."""
     exercise = "he_normal"
     if not callable(he_normal):
-        return CheckResult(WRONG, exercise, f"expected a function, got {_type_name(he_normal)} — "
+        return CheckResult(WRONG, exercise, f"expected a function, got {type_name(he_normal)} — "
                            "pass the function itself: check_he_normal(he_normal)")
     try:
         for shape, fan_in, fan_out in _HE_CASES:
@@ -97,7 +97,7 @@ def check_he_normal(he_normal):
                                    "gave different weights: draw from the rng argument "
                                    "(rng.normal(...)), not from np.random")
     except NotAttempted:
-        return _not_attempted(exercise)
+        return not_attempted(exercise)
     return CheckResult(CORRECT, exercise,
                        "Var(w) = 2 / fan_in keeps the second moment of ReLU activations the same "
                        "in every layer.")
@@ -107,7 +107,7 @@ def _draw_problem(w, shape):
     if w is None:
         return "returned None — is a `return` statement missing?"
     if not isinstance(w, np.ndarray):
-        return f"expected a numpy array of shape {shape}, got {_type_name(w)}"
+        return f"expected a numpy array of shape {shape}, got {type_name(w)}"
     if w.shape != tuple(shape):
         return f"wrong shape: expected {tuple(shape)}, got {w.shape}"
     if w.dtype == bool or not np.issubdtype(w.dtype, np.floating):

@@ -19,21 +19,13 @@ from mlbook.layers import Dense, Sequential, Sigmoid, Tanh, fit
 from mlbook.losses import mse, softmax_cross_entropy
 from mlbook.worked_example import INPUTS, TARGETS, as_matrices
 
-from .core import (WRONG, Case, CheckResult, NotAttempted, _not_attempted, _short, _type_name,
+from .core import (WRONG, Case, CheckResult, NotAttempted, close_to, not_attempted, short, type_name,
                    check_function, compare_output, guarded_call, register_hints)
 
 __all__ = ["check_dense_backward", "check_two_layer_backward", "check_train_epochs"]
 
 
-def _close(got, candidate):
-    """True if ``got`` is a finite array close to ``candidate`` (same shape)."""
-    try:
-        got = np.asarray(got, dtype=float)
-        candidate = np.asarray(candidate, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return (got.shape == candidate.shape and bool(np.isfinite(got).all())
-            and bool(np.allclose(got, candidate, rtol=1e-6, atol=1e-9)))
+_close = close_to
 
 
 def _first_wrong_item(got, expected):
@@ -360,7 +352,7 @@ def check_train_epochs(train_epochs):
     exercise = "train_epochs"
     if not callable(train_epochs):
         return CheckResult(WRONG, exercise,
-                           f"expected a function, got {_type_name(train_epochs)} — pass the "
+                           f"expected a function, got {type_name(train_epochs)} — pass the "
                            f"function itself: check_train_epochs(train_epochs)")
     X, y = _train_data()
     model = _train_model()
@@ -372,7 +364,7 @@ def check_train_epochs(train_epochs):
     try:
         got, error = guarded_call(train_epochs, case)
     except NotAttempted:
-        return _not_attempted(exercise)
+        return not_attempted(exercise)
     if error:
         return _train_message(label, f"your function {error}")
 
@@ -391,7 +383,7 @@ def check_train_epochs(train_epochs):
                       isinstance(v, bool) for v in got)
         if not numbers:
             return _train_message(label, f"expected a list of {_TRAIN['epochs']} numbers (one "
-                                         f"loss per epoch), got {_short(got)}")
+                                         f"loss per epoch), got {short(got)}")
         got = np.array(got, dtype=float)
     problem = compare_output(got, expected_losses)
     if problem and not (isinstance(got, np.ndarray) and got.shape == expected_losses.shape

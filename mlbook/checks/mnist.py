@@ -14,17 +14,12 @@ import numpy as np
 from mlbook.datasets.augment import shift
 from mlbook.ladder import confusion_matrix
 
-from .core import Case, check_function, register_hints
+from .core import Case, check_function, close_to, register_hints
 
 __all__ = ["check_shift_images", "check_confusion_matrix"]
 
 
-def _close(got, expected):
-    try:
-        g = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return g.shape == np.shape(expected) and np.allclose(g, expected, rtol=1e-6, atol=1e-9)
+_close = close_to
 
 
 # --------------------------------------------------------------------------------------------
