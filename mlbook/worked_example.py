@@ -74,7 +74,6 @@ def as_pair(pair, name):
     return float(a), float(b)
 
 
-_check_params, _check_pair = as_params, as_pair   # old names, still read by mlbook.plots.network
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,7 +373,7 @@ def as_matrices(params=None):
     (``WEIGHT_POSITIONS`` lists every name's place). The shared bias of a layer appears once per
     unit, so its gradient is the sum of the two entries of ``db``.
     """
-    p = _check_params(params)
+    p = as_params(params)
     mats = {"W1": np.empty((2, 2)), "W2": np.empty((2, 2))}
     for name, (matrix, i, j) in WEIGHT_POSITIONS.items():
         mats[matrix][i, j] = p[name]

@@ -41,13 +41,13 @@ def network_diagram_data(params=None, inputs=None, targets=None, *, show_gradien
     with ``compare_to`` (the parameters before an update) ``change`` = weight - old weight.
     """
     from mlbook import worked_example as we
-    p = we._check_params(params)
+    p = we.as_params(params)
     inputs = we.INPUTS if inputs is None else inputs
     targets = we.TARGETS if targets is None else targets
-    old = None if compare_to is None else we._check_params(compare_to)
+    old = None if compare_to is None else we.as_params(compare_to)
     f = we.forward(p, inputs, targets)
     c = we.chain_rule_factors(p, inputs, targets) if show_gradients else None
-    i1, i2 = we._check_pair(inputs, "inputs")
+    i1, i2 = we.as_pair(inputs, "inputs")
     nodes = {
         "i1": {"kind": "input", "value": i1}, "i2": {"kind": "input", "value": i2},
         "b1": {"kind": "bias", "value": p["b1"]}, "b2": {"kind": "bias", "value": p["b2"]},
