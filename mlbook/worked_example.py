@@ -32,7 +32,7 @@ from .validation import as_float_array, check_flag, check_int, check_number, che
 
 __all__ = [
     "INITIAL_PARAMS", "INPUTS", "TARGETS", "PARAM_NAMES", "WEIGHT_NAMES", "BIAS_NAMES",
-    "forward", "gradients", "chain_rule_factors", "update", "train",
+    "forward", "gradients", "chain_rule_factors", "update", "train", "as_params", "as_pair",
 ]
 
 PARAM_NAMES = ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1", "b2")
