@@ -2,8 +2,7 @@
 
 The network is the slides' one-hidden-layer MNIST classifier (784 -> 625 -> 10, "activity of
 100 hidden neurons (out of 625)"), plus a second 625 -> 625 layer, on mini-batches of 128 real
-test digits when ../shared/data/mnist is there (random pixels otherwise: the timing is the
-same). The floor is the three GEMMs of each layer alone on preallocated arrays:
+test digits (the copy bundled with mlbook). The floor is the three GEMMs of each layer alone on preallocated arrays:
 y = x W, dW = x^T dy, dx = dy W^T.
 
 Target (ARCHITECTURE.md): ≤ 1.5 x the floor. CPU time, one BLAS thread, medians.
@@ -15,7 +14,6 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import pathlib  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
@@ -23,18 +21,14 @@ import numpy as np  # noqa: E402
 
 from mlbook.layers import Dense  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHAPES = [(784, 625), (625, 625), (625, 10)]
 BATCH = 128
 
 
 def digits(n):
-    shared = ROOT.parent / "shared" / "data" / "mnist"
-    if (shared / "t10k-images-idx3-ubyte.gz").exists():
-        from mlbook.datasets import load_mnist
-        images, _ = load_mnist(shared, kind="test", as_float=True)
-        return images[:n].reshape(n, -1), "real MNIST test digits"
-    return np.random.default_rng(0).random((n, 784)), "random pixels (no ../shared data)"
+    from mlbook.datasets import load_mnist
+    images, _ = load_mnist(kind="test", as_float=True)
+    return images[:n].reshape(n, -1), "real MNIST test digits (bundled)"
 
 
 def cpu_ms(fn, repeat=40):
