@@ -27,6 +27,8 @@ Also here:
   experiment ``deep_mlp_gradient_norms`` in :mod:`mlbook.layers.depth` — both stay importable
   from here, where notebook 05 finds them).
 """
+import functools
+
 import numpy as np
 
 from .validation import as_float_array, check_int, check_number, check_positive
@@ -51,6 +53,16 @@ def _out(arr):
     return arr if arr.ndim else float(arr)
 
 
+def _nan_passes(f):
+    """NaN in -> NaN out, without a RuntimeWarning: numpy < 2 warns "invalid value" when a NaN
+    goes through expm1/exp/log1p (numpy 2 does not); the NaN itself is the documented result."""
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        with np.errstate(invalid="ignore"):
+            return f(*args, **kwargs)
+    return wrapper
+
+
 def _keep_nan(x, y):
     """``y`` with NaN wherever ``x`` is NaN (a comparison such as ``x > 0`` would turn it into a
     plain branch value: NaN in must give NaN out)."""
@@ -60,6 +72,7 @@ def _keep_nan(x, y):
 # --------------------------------------------------------------------------------------------
 # sigmoid
 
+@_nan_passes
 def sigmoid(x):
     """sigma(x) = 1 / (1 + e^-x), in (0, 1); computed without overflow for any x."""
     x = as_float_array(x, "sigmoid: x", **_REAL)
@@ -68,6 +81,7 @@ def sigmoid(x):
     return _out(out)
 
 
+@_nan_passes
 def sigmoid_grad(x):
     """sigma'(x) = sigma(x) (1 - sigma(x)); at most 1/4 (at x = 0).
 
@@ -82,11 +96,13 @@ def sigmoid_grad(x):
 # --------------------------------------------------------------------------------------------
 # tanh
 
+@_nan_passes
 def tanh(x):
     """tanh(x) = (e^x - e^-x) / (e^x + e^-x) = 2 sigma(2x) - 1, in (-1, 1); zero-centred."""
     return _out(np.tanh(as_float_array(x, "tanh: x", **_REAL)))
 
 
+@_nan_passes
 def tanh_grad(x):
     """tanh'(x) = 1 - tanh(x)^2; at most 1 (at x = 0).
 
@@ -126,6 +142,7 @@ def leaky_relu_grad(x, alpha=0.01):
     return _out(_keep_nan(x, np.where(x > 0, 1.0, alpha)))
 
 
+@_nan_passes
 def elu(x, alpha=1.0):
     """elu(x) = x if x > 0 else alpha (e^x - 1); alpha > 0, saturates at -alpha for x -> -inf."""
     alpha = check_positive(alpha, "elu: alpha")
@@ -133,6 +150,7 @@ def elu(x, alpha=1.0):
     return _out(np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0))))
 
 
+@_nan_passes
 def elu_grad(x, alpha=1.0):
     """elu'(x) = 1 if x > 0 else alpha e^x  (= elu(x) + alpha); alpha at the kink x = 0."""
     alpha = check_positive(alpha, "elu_grad: alpha")
@@ -143,24 +161,28 @@ def elu_grad(x, alpha=1.0):
 # --------------------------------------------------------------------------------------------
 # smooth ReLU-likes
 
+@_nan_passes
 def softplus(x):
     """softplus(x) = log(1 + e^x), a smooth ReLU; computed as max(x, 0) + log1p(e^-|x|)."""
     x = as_float_array(x, "softplus: x", **_REAL)
     return _out(np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))))
 
 
+@_nan_passes
 def softplus_grad(x):
     """softplus'(x) = e^x / (1 + e^x) = sigma(x)."""
     as_float_array(x, "softplus_grad: x", **_REAL)
     return sigmoid(x)
 
 
+@_nan_passes
 def swish(x):
     """swish(x) = x sigma(x) (also called SiLU); smooth, non-monotonic, unbounded above."""
     x = as_float_array(x, "swish: x", **_REAL)
     return _out(x * sigmoid(x))
 
 
+@_nan_passes
 def swish_grad(x):
     """swish'(x) = sigma(x) + x sigma(x)(1 - sigma(x)) = sigma(x) (1 + x sigma(-x))."""
     x = as_float_array(x, "swish_grad: x", **_REAL)

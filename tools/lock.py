@@ -62,7 +62,7 @@ def versions_table():
             ("---",) * (len(SHOWN) + 3),
             ("floor (`constraints/floor.txt`)", requires_python_floor())
             + tuple(floor.get(n, "newest") for n in SHOWN)
-            + ("unit tests + nbval",),
+            + ("unit tests + nbval (lax: asserts, not digits)",),
             ("lock (`binder/requirements.txt`, Binder)", binder_python())
             + tuple(lock[n] for n in SHOWN) + ("unit tests + nbval",),
             ("newest (the test command above)", "`python3` (3.11 in CI)")
