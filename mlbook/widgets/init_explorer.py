@@ -284,6 +284,16 @@ def init_explorer(depth=10, activation="tanh", scheme="normal", batchnorm=False)
     axes = live.figure.subplots(1, 3)
     live.figure.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.84, wspace=0.25)
     init_explorer_draw(first, axes)
+    # a new depth redraws the axes; pin the labels once (placed beside two-digit layer
+    # numbers, the widest the depth slider makes) instead of re-measuring them every time
+    formatters = [ax.yaxis.get_major_formatter() for ax in axes[:2]]
+    for ax in axes[:2]:
+        ax.set_yticks([1], labels=["20"])
+    live.freeze_layout()
+    for ax, formatter in zip(axes[:2], formatters):
+        ax.yaxis.set_major_formatter(formatter)
+        ax.set_yticks([])
+    _refresh(first, axes)
     # redrawn on every change: the lines and the suptitle; axes, ticks, titles, legend are
     # the background (a new depth or new limits mean one full draw)
     for ax in axes:
