@@ -254,6 +254,7 @@ def dropout_explorer(p=0.5, lam=0.0, *, epochs=300):
 
     return Explorer([W.HBox([p_slider, lam_slider]), status],
                     {"p": p_slider, "lam": lam_slider}, compute, show, view.live,
+                    first_frame_after=0.0,      # the restart shows after the first epoch
                     text=lambda result: f"dropout explorer: {_title(result)}; {_status(result)}")
 
 

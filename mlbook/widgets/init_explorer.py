@@ -171,22 +171,38 @@ def _ridge_y(i, counts):
     return i + 1 + 0.85 * counts
 
 
-def _set_ridges(ax, edges, hist):
+def _layer_top(depth, current=None, slack=2):
+    """The highest layer row the axes show: ``depth``; with ``current`` (the row shown now)
+    kept while it is at least ``depth`` and at most ``slack`` rows above it, so that moving
+    the depth slider back and forth keeps the axes (a redraw on the cached background)."""
+    if current is not None and depth <= current <= depth + slack:
+        return current
+    return depth
+
+
+def _set_ridges(ax, edges, hist, top=None, keep=False):
     """Make ``ax`` hold one ridge line per layer of ``hist`` (adding or removing lines as the
-    depth changed; new lines are animated like the existing ones) and put the data on them."""
+    depth changed; new lines are animated like the existing ones) and put the data on them.
+    ``top``: the highest layer row shown (default: the depth). ``keep``: lines beyond the
+    depth are hidden instead of removed (removing an artist means a full draw)."""
     from mlbook.plots.live import LiveFigure
+    top = len(hist) if top is None else top
     lines = ax.get_lines()
     animated = bool(lines) and lines[0].get_animated()
-    for line in lines[len(hist):]:
-        line.remove()
+    if not keep:
+        for line in lines[len(hist):]:
+            line.remove()
     for i in range(len(lines), len(hist)):
         (line,) = ax.plot([], [], color=f"C{i % 10}", lw=1.3)
         line.set_animated(animated)
     centers = 0.5 * (edges[1:] + edges[:-1])
-    for i, (line, counts) in enumerate(zip(ax.get_lines(), hist)):
-        line.set_data(centers, _ridge_y(i, counts))
-    LiveFigure.set_limits(ax, (edges[0], edges[-1]), (0.8, len(hist) + 1.0))
-    ticks = list(range(1, len(hist) + 1, max(1, len(hist) // 5)))
+    for i, line in enumerate(ax.get_lines()):
+        if i < len(hist):
+            line.set_data(centers, _ridge_y(i, hist[i]))
+        if line.get_visible() != (i < len(hist)):
+            line.set_visible(i < len(hist))
+    LiveFigure.set_limits(ax, (edges[0], edges[-1]), (0.8, top + 1.0))
+    ticks = list(range(1, top + 1, max(1, top // 5)))
     if list(ax.get_yticks()) != ticks:
         ax.set_yticks(ticks)
 
@@ -233,31 +249,42 @@ def _plain_log_ticks(ax):
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _limits(ax, data):
-    """Limits of the spread panel (set only when they change: a change means a full draw)."""
+def _limits(ax, data, top=None, keep=False, slack=1e3):
+    """Limits of the spread panel (set only when they change: a change means a full draw).
+    ``top``: the last layer shown (default: the depth); ``keep``: the y limits now set are
+    kept while the data fit and they are no more than ``slack`` times wider at either end."""
     from matplotlib.ticker import MaxNLocator
 
     from mlbook.plots.live import LiveFigure
     v = np.concatenate([_positive(data["act_std"]), _positive(data["grad_std"])])
     v = v[np.isfinite(v)]
     lo, hi = (float(v.min()), float(v.max())) if v.size else (0.1, 10.0)
-    LiveFigure.set_limits(ax, (0.5, data["depth"] + 0.5), (min(lo, 0.1) / 2, max(hi, 10.0) * 2))
+    ylim = (min(lo, 0.1) / 2, max(hi, 10.0) * 2)
+    if keep:
+        c_lo, c_hi = map(float, ax.get_ylim())
+        if ylim[0] / slack <= c_lo <= ylim[0] and ylim[1] <= c_hi <= ylim[1] * slack:
+            ylim = (c_lo, c_hi)
+    top = data["depth"] if top is None else top
+    LiveFigure.set_limits(ax, (0.5, top + 0.5), ylim)
     if not isinstance(ax.xaxis.get_major_locator(), MaxNLocator):
         ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
 
 
-def _refresh(data, axes):
+def _refresh(data, axes, keep=False):
     """Update the artists made by :func:`init_explorer_draw` in place: the ridge lines (added
     or removed when the depth changed), the spread lines, the limits (only when they changed)
-    and the suptitle."""
+    and the suptitle. ``keep`` (the widget): the axes keep their rows and limits while the
+    new state fits them (see :func:`_layer_top`); extra ridges are hidden, not removed."""
     ax_a, ax_g, ax_s = axes
-    _set_ridges(ax_a, data["act_edges"], data["act_hist"])
-    _set_ridges(ax_g, data["grad_edges"], data["grad_hist"])
+    current = int(round(ax_a.get_ylim()[1] - 1.0)) if keep else None
+    top = _layer_top(data["depth"], current)
+    _set_ridges(ax_a, data["act_edges"], data["act_hist"], top, keep)
+    _set_ridges(ax_g, data["grad_edges"], data["grad_hist"], top, keep)
     layers = np.arange(1, data["depth"] + 1)
     std_h, std_g = ax_s.get_lines()
     std_h.set_data(layers, _positive(data["act_std"]))
     std_g.set_data(layers, _positive(data["grad_std"]))
-    _limits(ax_s, data)
+    _limits(ax_s, data, top, keep)
     # the suptitle's Text itself (Figure.suptitle() would mark the whole figure stale)
     ax_a.figure._suptitle.set_text(_title(data))
 
@@ -284,12 +311,23 @@ def init_explorer(depth=10, activation="tanh", scheme="normal", batchnorm=False)
     axes = live.figure.subplots(1, 3)
     live.figure.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.84, wspace=0.25)
     init_explorer_draw(first, axes)
+    # a new depth redraws the axes; pin the labels once (placed beside two-digit layer
+    # numbers, the widest the depth slider makes) instead of re-measuring them every time
+    formatters = [ax.yaxis.get_major_formatter() for ax in axes[:2]]
+    for ax in axes[:2]:
+        ax.set_yticks([1], labels=["20"])
+    live.freeze_layout()
+    for ax, formatter in zip(axes[:2], formatters):
+        ax.yaxis.set_major_formatter(formatter)
+        ax.set_yticks([])
+    _refresh(first, axes)
     # redrawn on every change: the lines and the suptitle; axes, ticks, titles, legend are
     # the background (a new depth or new limits mean one full draw)
     for ax in axes:
         LiveFigure.animate(*ax.get_lines())
     LiveFigure.animate(live.figure.suptitle(_title(first), fontsize=11))
     pending = [first]
+    shown = [first]
 
     def compute(frame):
         if pending:                              # the first picture: already computed
@@ -299,7 +337,12 @@ def init_explorer(depth=10, activation="tanh", scheme="normal", batchnorm=False)
     def show(data):
         stats.value = (f"<pre style=\"font-size:11px;line-height:1.2;margin:0\">"
                        f"{html.escape(data['text'])}</pre>")
-        _refresh(data, axes)
+        # scrubbing the depth keeps the axes while the new state fits them; any other
+        # change fits the axes to the new state exactly
+        before = shown[0]
+        keep = all(before[k] == data[k] for k in ("activation", "scheme", "batchnorm"))
+        shown[0] = data
+        _refresh(data, axes, keep=keep)
 
     explorer = Explorer([W.HBox([d, act, sch, bn])],
                         {"depth": d, "activation": act, "scheme": sch, "batchnorm": bn},

@@ -132,6 +132,17 @@ def _outputs_text(data):
             f"out_o2 = {o2:.6f}  (target {t2:g})")
 
 
+def _outputs_parts(data):
+    """:func:`_outputs_text` as a template with the two outputs blanked out, the outputs, and
+    what follows each output on its line (monospace: the outputs go where the blanks are)."""
+    values = [f"{o:.6f}" for o in data["outputs"]]
+    suffixes = [f"  (target {t:g})" for t in data["targets"]]
+    template = (f"after {data['steps']} steps:\n"
+                + "\n".join(f"out_o{k + 1} = {' ' * len(v)}{s}"
+                             for k, (v, s) in enumerate(zip(values, suffixes))))
+    return template, values, suffixes
+
+
 def _shown(data):
     errors = np.asarray(data["errors"])
     idx = _decimate(errors.size)
@@ -181,7 +192,32 @@ class _LiveLossCurves:
                                     zorder=4)
         self.note = self.ax.annotate("", (0, 1.0), textcoords="offset points", xytext=(6, 6),
                                      color="#d62728", fontsize=SMALL)
-        for artist in (self.line, self.mark, self.note, self.text):
+        # The outputs box: its labels are background (drawn on a full draw only); the two
+        # numbers are animated texts over the blanks (rendering glyphs dominates a redraw)
+        self.values = []
+        template, values, suffixes = _outputs_parts(data)
+        self.text.set_text(template)
+        renderer = fig.canvas.get_renderer()
+        prop = self.text.get_fontproperties()
+        one = renderer.get_text_width_height_descent("0", prop, ismath=False)[0]
+        advance = (renderer.get_text_width_height_descent("0" * 21, prop, ismath=False)[0]
+                   - one) / 20                 # monospace: every character's width, pixels
+        # where the template's lines sit: evenly spaced from the top of its box (pixels)
+        box = self.text.get_window_extent(renderer)
+        lines = template.split("\n")
+        h, d = np.max([renderer.get_text_width_height_descent(t, prop, ismath=False)[1:]
+                       for t in lines + ["lp"]], axis=0)
+        spacing = (box.height - h - d) / (len(lines) - 1)
+        from matplotlib.transforms import offset_copy
+        for k, (value, suffix) in enumerate(zip(values, suffixes)):
+            # below the anchor (the box's top); Agg rounds a line's glyph bitmap by the line's
+            # own descent, and digits have none: one pixel lower puts them where they were
+            baseline = -h - (k + 1) * spacing + d - 1.0
+            shift = offset_copy(self.ax.transAxes, fig, x=-advance * len(suffix), y=baseline,
+                                units="dots")
+            self.values.append(self.ax.text(0.99, 0.97, value, transform=shift, ha="right",
+                                            va="baseline", fontsize=SMALL, family="monospace"))
+        for artist in (self.line, self.mark, self.note, *self.values):
             artist.set_animated(True)
         self.show(data, ())
 
@@ -207,7 +243,11 @@ class _LiveLossCurves:
         else:
             self.mark.set_data([], [])
             self.note.set_text("")
-        self.text.set_text(_outputs_text(data))
+        template, values, _ = _outputs_parts(data)
+        if self.text.get_text() != template:           # the steps changed: a full draw
+            self.text.set_text(template)
+        for artist, value in zip(self.values, values):
+            artist.set_text(value)
         curves = [data] + list(pinned)
         ylim = _log_limits(curves, ax.get_ylim())
         if tuple(ax.get_ylim()) != ylim:
