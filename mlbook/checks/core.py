@@ -42,6 +42,7 @@ __all__ = [
     "CheckResult", "Case", "check_function", "check_gradient", "compare_output",
     "guarded_call", "hint", "register_hints", "HINTS", "NotAttempted", "TIME_BUDGET",
     "PRINT_LIMIT", "Budget", "close_to", "not_attempted", "short", "type_name",
+    "ExerciseRule", "EXERCISES", "declare_exercise",
 ]
 
 TIME_BUDGET = 10.0     # seconds a student function may run, per check (all its calls together)
@@ -166,6 +167,36 @@ def _copy(value):
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
     return value
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may use (the delegation rule)
+
+class ExerciseRule:
+    """What the student's code may not call while exercise ``name``'s check runs.
+
+    ``off_limits``: mlbook modules, classes or functions whose code computes the answer (a module
+    or class stands for every function defined in it); ``may_use``: functions or classes inside
+    those that the exercise may still call (e.g. ``sigmoid`` inside ``sigmoid_grad``). numpy is
+    always allowed.
+    """
+
+    def __init__(self, name, off_limits, may_use=()):
+        self.name, self.off_limits, self.may_use = name, tuple(off_limits), tuple(may_use)
+
+    def __repr__(self):
+        return f"ExerciseRule({self.name!r})"
+
+
+EXERCISES = {}      # exercise name -> ExerciseRule (topic modules declare theirs at import)
+
+
+def declare_exercise(name, *, off_limits, may_use=()):
+    """Declare exercise ``name``'s rule (see :class:`ExerciseRule`) and return it."""
+    if not off_limits:
+        raise ValueError(f"exercise {name!r}: off_limits must name at least one mlbook object")
+    EXERCISES[name] = rule = ExerciseRule(name, off_limits, may_use)
+    return rule
 
 
 # --------------------------------------------------------------------------------------------
