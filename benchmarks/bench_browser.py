@@ -6,8 +6,9 @@
 For every explorer cell of every course notebook: open the notebook in a fresh JupyterLab
 (a temporary copy of notebooks/), run all cells, then press a key on the explorer's main
 control (a slider; the kernel editor: a number box) and time from that input event to the
-changed plot image decoded and painted. Prints the median beside the target (learning-rate
-explorer 100 ms, every other explorer 150 ms). Explorers that animate training show several
+changed plot image decoded and painted. Prints the first press after the explorer appeared
+(the one that forms a student's impression) and the median of all presses beside the target
+(learning-rate explorer 100 ms, every other explorer 150 ms; both must meet it). Explorers that animate training show several
 images per move: "first" is the first changed image, "settled" the last one. Then a fast drag
 (12 key presses 20 ms apart): how many images were drawn and how long after the last press
 the last one appeared (no backlog: the last value wins).
@@ -68,17 +69,18 @@ def main(argv=None):
                     page.wait_for_timeout(500)
                     res = labui.measure_latency(page, cell, explorer, repeat=args.repeat)
                     drag = None if args.no_drag else labui.rapid_moves(page, cell, explorer)
+                    touch = res[0][0]       # the first press after the explorer appeared
                     first = statistics.median(r[0] for r in res)
                     last = statistics.median(r[1] for r in res)
-                    rows.append((explorer, first, last, labui.TARGET_MS[explorer], drag,
+                    rows.append((explorer, touch, first, last, labui.TARGET_MS[explorer], drag,
                                  profile.get(explorer)))
                     _print_row(rows[-1])
                 for kernel in server.notebook_kernels(name):
                     server.api("DELETE", f"/api/kernels/{kernel['id']}")
                 context.close()
             browser.close()
-    print("\nexplorer              first   settled   target   (medians, ms; "
-          f"{args.repeat} moves each)")
+    print("\nexplorer           1st press    median   settled   target   (ms; median of "
+          f"{args.repeat} moves each, the 1st press included)")
     for row in rows:
         _print_row(row)
     return 0
@@ -117,9 +119,9 @@ def in_process_profile(repeat, only=None):
 
 
 def _print_row(row):
-    explorer, first, last, target, drag, prof = row
-    verdict = "ok" if first <= target else "OVER"
-    line = f"{explorer:20s} {first:7.0f} {last:9.0f} {target:8d}   {verdict}"
+    explorer, touch, first, last, target, drag, prof = row
+    verdict = "ok" if max(touch, first) <= target else "OVER"
+    line = f"{explorer:20s} {touch:7.0f} {first:9.0f} {last:9.0f} {target:8d}   {verdict}"
     if prof:
         line += f"   kernel {prof['total']:.0f} ms"
     if drag:

@@ -87,6 +87,7 @@ class Explorer(W.VBox):
         self._held = 0
         self._cond = threading.Condition()
         self._thread = None
+        self._warmed = threading.Event()
         self._key, self._prefetch, self.cache = key, prefetch, {}
         self.image = W.Image(format="png", layout=W.Layout(
             object_fit="contain", max_width="none" if scroll else "100%",
@@ -99,8 +100,11 @@ class Explorer(W.VBox):
             control.observe(self.request, names="value")
         super().__init__(list(rows) + [self.error, view], **kwargs)
         self._run(self._wanted, raise_errors=True)      # the first picture, synchronously
-        if self.background and prefetch is not None:
-            self._start_worker()                        # draw what comes next meanwhile
+        if self.background:
+            # the worker draws every later picture: ready it now, not on the first key press
+            # (then it draws what comes next, if there is a prefetch)
+            self._start_worker()
+            self._warmed.wait(timeout=30.0)
 
     # -- requests ------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -142,7 +146,26 @@ class Explorer(W.VBox):
                     raise TimeoutError("explorer update still running")
                 self._cond.wait(left)
 
+    def _warm_up(self):
+        """In the worker thread, before any request: draw the picture shown in full once and
+        encode it (the same pixels; nothing is cached by state).
+
+        Matplotlib keeps its fonts per thread (FreeType objects are not thread-safe), so the
+        worker's first draw would load every font and render every glyph afresh: 100-300 ms
+        that the student's first key press would wait for. Drawing once here moves that cost
+        into the building of the explorer (the cell's run).
+        """
+        try:
+            self.live.figure.stale = True
+            self.live.render()
+            figure_png(self.live.figure, redraw=False)
+        except Exception:  # noqa: BLE001 - warming is an optimisation; a real draw reports
+            pass
+        finally:
+            self._warmed.set()
+
     def _worker(self):
+        self._warm_up()
         while True:
             with self._cond:
                 if self._done >= self._wanted and self._prefetch is not None:

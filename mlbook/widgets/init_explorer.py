@@ -7,7 +7,8 @@ backpropagated gradients in every layer.
 * ``init_explorer_update(depth, activation, scheme, batchnorm) -> dict`` — runs the network
   (one forward and one backward pass of mlbook layers) and returns what the figure shows;
 * ``init_explorer_draw(data, axes=None)`` — draws it: two ridgeline panels of per-layer
-  histograms and the per-layer standard deviations;
+  histograms of the magnitudes on a log scale (a layer whose spread is 10^8 times smaller
+  sits eight decades further left) and the per-layer standard deviations;
 * ``init_explorer(...)`` — the widget, an :class:`mlbook.widgets.explorer.Explorer` (the
   ridge lines, spread lines and title are redrawn in place on a cached background).
 
@@ -31,7 +32,7 @@ __all__ = ["init_explorer_update", "init_explorer_draw", "init_explorer", "deep_
 INIT_ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
 # mlbook.init's schemes ("normal" is N(0, 0.01^2)) plus a too-large Gaussian, N(0, 1)
 INIT_SCHEMES = {**INITIALIZERS, "normal(1)": normal(1.0)}
-BINS = 41
+BINS_PER_DECADE = 5      # histogram bins of log10 |value|: 5 per factor of 10
 FIGSIZE = (10.4, 3.7)      # inches; 832 x 296 px at the course's 80 dpi
 
 
@@ -49,14 +50,21 @@ def deep_stack(depth, activation, scheme, batchnorm, *, width=128, seed=0):
     return layers
 
 
-def _hist(values, edges):
-    """Counts of the NON-ZERO values in the bins, scaled to a peak of 1; and the zero fraction.
+def _log_magnitudes(values):
+    """log10 |v| of the non-zero entries of ``values`` (flattened)."""
+    v = np.abs(values[values != 0.0])
+    return np.log10(v)
 
-    Exact zeros (ReLU's inactive half, a collapsed layer) would dwarf everything else; they are
-    reported as a fraction instead. Values outside the edges are left out. (Equal-width bins:
-    an index and a bincount, no sort.)
+
+def _hist(values, edges):
+    """Counts of log10 |v| of the NON-ZERO values in the bins (``edges`` in log10 units),
+    scaled to a peak of 1; and the zero fraction.
+
+    Exact zeros (ReLU's inactive half, a collapsed layer) have no logarithm and would dwarf
+    everything else; they are reported as a fraction instead. Values outside the edges are
+    left out. (Equal-width bins: an index and a bincount, no sort.)
     """
-    v = values[values != 0.0]
+    v = _log_magnitudes(values)
     nb = len(edges) - 1
     idx = np.floor((v - edges[0]) * (nb / (edges[-1] - edges[0]))).astype(np.intp)
     counts = np.bincount(idx[(idx >= 0) & (idx < nb)], minlength=nb).astype(float)
@@ -74,12 +82,18 @@ def _saturated(h, activation):
 
 
 def _edges(per_layer):
-    """Symmetric bin edges: per layer |mean| + 4 standard deviations (or its largest |value|
-    if that is smaller), the widest layer's range for all, so that it fills the panel."""
-    r = max(min(4.0 * float(v.std()) + abs(float(v.mean())), float(np.abs(v).max()))
-            for v in per_layer)
-    r = r if r > 0 else 1.0
-    return np.linspace(-r, r, BINS + 1)
+    """Bin edges of log10 |value|, :data:`BINS_PER_DECADE` per decade, on whole decades from
+    below the smallest layer's bulk (its 0.1 % quantile) to above the largest |value| of any
+    layer: every layer's histogram on one axis, each where its magnitudes are."""
+    logs = [_log_magnitudes(v) for v in per_layer]
+    logs = [v for v in logs if v.size]
+    if not logs:                                     # all zero (zeros init): nothing to bin
+        lo, hi = -1, 1
+    else:
+        lo = int(np.floor(min(float(np.quantile(v, 0.001)) for v in logs)))
+        hi = int(np.ceil(max(float(v.max()) for v in logs)))
+        hi = max(hi, lo + 1)
+    return np.linspace(lo, hi, (hi - lo) * BINS_PER_DECADE + 1)
 
 
 def init_explorer_update(depth=10, activation="tanh", scheme="glorot_uniform", batchnorm=False,
@@ -94,8 +108,9 @@ def init_explorer_update(depth=10, activation="tanh", scheme="glorot_uniform", b
                                 of its maximum; NaN for ReLU)
       'grad_std'                standard deviation of delta_l = dL/dz_l
       'dW_norm'                 Frobenius norm of dL/dW_l
-      'act_edges', 'act_hist'   bin edges (BINS + 1,) and (depth, BINS) histograms of the
-      'grad_edges', 'grad_hist' non-zero values, each scaled to a peak of 1
+      'act_edges', 'act_hist'   bin edges in log10 |value| (whole decades, BINS_PER_DECADE
+      'grad_edges', 'grad_hist' bins each; (nbins + 1,)) and (depth, nbins) histograms of
+                                log10 |value| of the non-zero values, each scaled to a peak of 1
       'grad_zero'               fraction of delta_l exactly 0
       'text'                    the statistics, one line per layer
     """
@@ -171,28 +186,49 @@ def _ridge_y(i, counts):
     return i + 1 + 0.85 * counts
 
 
-def _layer_top(depth, current=None, slack=2):
-    """The highest layer row the axes show: ``depth``; with ``current`` (the row shown now)
-    kept while it is at least ``depth`` and at most ``slack`` rows above it, so that moving
-    the depth slider back and forth keeps the axes (a redraw on the cached background)."""
+def _layer_top(depth, current=None, slack=4, headroom=0):
+    """The highest layer row the axes show: ``depth`` (+ ``headroom`` empty rows, room for a
+    deeper network); with ``current`` (the row shown now) kept while it is at least ``depth``
+    and at most ``slack`` rows above it, so that moving the depth slider back and forth keeps
+    the axes (a redraw on the cached background)."""
     if current is not None and depth <= current <= depth + slack:
         return current
-    return depth
+    return depth + min(headroom, slack)
 
 
-def _set_ridges(ax, edges, hist, top=None, keep=False):
+X_HEADROOM = (3, 1)       # widget: empty decades left / right of a fresh fit (see _x_limits)
+X_SLACK = 6               # widget: decades that may stay empty at either end before a refit
+
+
+def _x_limits(ax, edges, keep=False, headroom=(0, 0)):
+    """x limits (log10 |value|) of a histogram panel: the edges, plus ``headroom`` decades
+    (left, right); with ``keep``, the limits now set stay while the edges fit inside them and
+    no more than X_SLACK decades are empty at either end."""
+    lo, hi = float(edges[0]), float(edges[-1])
+    if keep:
+        c_lo, c_hi = map(float, ax.get_xlim())
+        if lo - X_SLACK <= c_lo <= lo and hi <= c_hi <= hi + X_SLACK:
+            return c_lo, c_hi
+    return lo - headroom[0], hi + headroom[1]
+
+
+def _set_ridges(ax, edges, hist, top=None, keep=False, headroom=(0, 0)):
     """Make ``ax`` hold one ridge line per layer of ``hist`` (adding or removing lines as the
     depth changed; new lines are animated like the existing ones) and put the data on them.
     ``top``: the highest layer row shown (default: the depth). ``keep``: lines beyond the
-    depth are hidden instead of removed (removing an artist means a full draw)."""
+    depth are hidden instead of removed (removing an artist means a full draw), and the x
+    limits stay while the data fit (:func:`_x_limits`, ``headroom`` on a refit)."""
     from mlbook.plots.live import LiveFigure
     top = len(hist) if top is None else top
     lines = ax.get_lines()
     animated = bool(lines) and lines[0].get_animated()
+    # a line for every row shown (hidden above the depth): a deeper network within the rows
+    # shown needs no new artist (adding one means a full draw)
+    wanted = max(len(hist), top)
     if not keep:
-        for line in lines[len(hist):]:
+        for line in lines[wanted:]:
             line.remove()
-    for i in range(len(lines), len(hist)):
+    for i in range(len(lines), wanted):
         (line,) = ax.plot([], [], color=f"C{i % 10}", lw=1.3)
         line.set_animated(animated)
     centers = 0.5 * (edges[1:] + edges[:-1])
@@ -201,19 +237,20 @@ def _set_ridges(ax, edges, hist, top=None, keep=False):
             line.set_data(centers, _ridge_y(i, hist[i]))
         if line.get_visible() != (i < len(hist)):
             line.set_visible(i < len(hist))
-    LiveFigure.set_limits(ax, (edges[0], edges[-1]), (0.8, top + 1.0))
+    LiveFigure.set_limits(ax, _x_limits(ax, edges, keep, headroom), (0.8, top + 1.0))
     ticks = list(range(1, top + 1, max(1, top // 5)))
     if list(ax.get_yticks()) != ticks:
         ax.set_yticks(ticks)
 
 
 def _ridge(ax, edges, hist, title, xlabel):
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
     _set_ridges(ax, edges, hist)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("layer")
-    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{10.0 ** v:.0e}"))
 
 
 def init_explorer_draw(data, axes=None):
@@ -225,8 +262,9 @@ def init_explorer_draw(data, axes=None):
         import matplotlib.pyplot as plt
         _, axes = plt.subplots(1, 3, figsize=FIGSIZE)
     ax_a, ax_g, ax_s = axes
-    _ridge(ax_a, data["act_edges"], data["act_hist"], "activations h per layer", "h")
-    _ridge(ax_g, data["grad_edges"], data["grad_hist"], "gradients dL/dz per layer", "dL/dz")
+    _ridge(ax_a, data["act_edges"], data["act_hist"], "activations h per layer", "|h| (log scale)")
+    _ridge(ax_g, data["grad_edges"], data["grad_hist"], "gradients dL/dz per layer",
+           "|dL/dz| (log scale)")
     layers = np.arange(1, data["depth"] + 1)
     ax_s.plot(layers, _positive(data["act_std"]), "o-", color="C0", label="std of h")
     ax_s.plot(layers, _positive(data["grad_std"]), "s-", color="C3", label="std of dL/dz")
@@ -249,10 +287,11 @@ def _plain_log_ticks(ax):
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _limits(ax, data, top=None, keep=False, slack=1e3):
+def _limits(ax, data, top=None, keep=False, slack=10.0 ** X_SLACK, headroom=1.0):
     """Limits of the spread panel (set only when they change: a change means a full draw).
     ``top``: the last layer shown (default: the depth); ``keep``: the y limits now set are
-    kept while the data fit and they are no more than ``slack`` times wider at either end."""
+    kept while the data fit and they are no more than ``slack`` times wider at either end;
+    ``headroom``: a refit goes this factor lower (room for a deeper network's spread)."""
     from matplotlib.ticker import MaxNLocator
 
     from mlbook.plots.live import LiveFigure
@@ -260,31 +299,35 @@ def _limits(ax, data, top=None, keep=False, slack=1e3):
     v = v[np.isfinite(v)]
     lo, hi = (float(v.min()), float(v.max())) if v.size else (0.1, 10.0)
     ylim = (min(lo, 0.1) / 2, max(hi, 10.0) * 2)
-    if keep:
-        c_lo, c_hi = map(float, ax.get_ylim())
-        if ylim[0] / slack <= c_lo <= ylim[0] and ylim[1] <= c_hi <= ylim[1] * slack:
-            ylim = (c_lo, c_hi)
+    c_lo, c_hi = map(float, ax.get_ylim())
+    if keep and ylim[0] / slack <= c_lo <= ylim[0] and ylim[1] <= c_hi <= ylim[1] * slack:
+        ylim = (c_lo, c_hi)
+    else:
+        ylim = (ylim[0] / headroom, ylim[1])
     top = data["depth"] if top is None else top
     LiveFigure.set_limits(ax, (0.5, top + 0.5), ylim)
     if not isinstance(ax.xaxis.get_major_locator(), MaxNLocator):
         ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
 
 
-def _refresh(data, axes, keep=False):
+def _refresh(data, axes, keep=False, headroom=False):
     """Update the artists made by :func:`init_explorer_draw` in place: the ridge lines (added
     or removed when the depth changed), the spread lines, the limits (only when they changed)
     and the suptitle. ``keep`` (the widget): the axes keep their rows and limits while the
-    new state fits them (see :func:`_layer_top`); extra ridges are hidden, not removed."""
+    new state fits them (see :func:`_layer_top`); extra ridges are hidden, not removed.
+    ``headroom`` (the widget): a refit leaves room for the next depths (two layer rows,
+    X_HEADROOM decades), so the first moves of the depth slider keep the axes too."""
     ax_a, ax_g, ax_s = axes
     current = int(round(ax_a.get_ylim()[1] - 1.0)) if keep else None
-    top = _layer_top(data["depth"], current)
-    _set_ridges(ax_a, data["act_edges"], data["act_hist"], top, keep)
-    _set_ridges(ax_g, data["grad_edges"], data["grad_hist"], top, keep)
+    top = _layer_top(data["depth"], current, headroom=2 if headroom else 0)
+    x_room = X_HEADROOM if headroom else (0, 0)
+    _set_ridges(ax_a, data["act_edges"], data["act_hist"], top, keep, x_room)
+    _set_ridges(ax_g, data["grad_edges"], data["grad_hist"], top, keep, x_room)
     layers = np.arange(1, data["depth"] + 1)
     std_h, std_g = ax_s.get_lines()
     std_h.set_data(layers, _positive(data["act_std"]))
     std_g.set_data(layers, _positive(data["grad_std"]))
-    _limits(ax_s, data, top, keep)
+    _limits(ax_s, data, top, keep, headroom=10.0 ** X_HEADROOM[0] if headroom else 1.0)
     # the suptitle's Text itself (Figure.suptitle() would mark the whole figure stale)
     ax_a.figure._suptitle.set_text(_title(data))
 
@@ -320,7 +363,7 @@ def init_explorer(depth=10, activation="tanh", scheme="normal", batchnorm=False)
     for ax, formatter in zip(axes[:2], formatters):
         ax.yaxis.set_major_formatter(formatter)
         ax.set_yticks([])
-    _refresh(first, axes)
+    _refresh(first, axes, headroom=True)
     # redrawn on every change: the lines and the suptitle; axes, ticks, titles, legend are
     # the background (a new depth or new limits mean one full draw)
     for ax in axes:
@@ -342,7 +385,7 @@ def init_explorer(depth=10, activation="tanh", scheme="normal", batchnorm=False)
         before = shown[0]
         keep = all(before[k] == data[k] for k in ("activation", "scheme", "batchnorm"))
         shown[0] = data
-        _refresh(data, axes, keep=keep)
+        _refresh(data, axes, keep=keep, headroom=True)
 
     explorer = Explorer([W.HBox([d, act, sch, bn])],
                         {"depth": d, "activation": act, "scheme": sch, "batchnorm": bn},

@@ -156,18 +156,21 @@ LR_VALUES = tuple(float(f"{m:g}e{d}") for d in range(-3, 4) for m in (1, 1.5, 2,
 rate the course names (0.01, 0.05, 0.5, 30, 300, 1000, ...) is reached exactly."""
 
 
-def _log_limits(curves, current=None, slack=3):
-    """y limits in whole decades around every curve. With ``current`` limits: kept while every
-    curve fits and no more than ``slack`` decades are empty at either end, so most slider
-    moves keep the axes (and redraw on the cached background) and curves stay comparable."""
+def _log_limits(curves, current=None, slack=3, headroom=1):
+    """y limits in whole decades around every curve, with ``headroom`` empty decades below
+    (a larger rate ends lower: room for the next curve). With ``current`` limits: kept while
+    every curve fits and no more than ``slack`` decades are empty at either end, so most
+    slider moves keep the axes (and redraw on the cached background) and curves stay
+    comparable."""
     lo = min(max(float(np.min(c["errors"])), 1e-300) for c in curves)
     hi = max(float(np.max(c["errors"])) for c in curves)
-    new = 10.0 ** np.floor(np.log10(lo) - 0.3), 10.0 ** np.ceil(np.log10(hi) + 0.3)
+    decades = np.floor(np.log10(lo) - 0.3), np.ceil(np.log10(hi) + 0.3)
+    new = 10.0 ** decades[0], 10.0 ** decades[1]
     if current is not None:
         c_lo, c_hi = current
         if new[0] / 10.0 ** slack <= c_lo <= new[0] and new[1] <= c_hi <= new[1] * 10.0 ** slack:
             return tuple(current)
-    return new
+    return 10.0 ** (decades[0] - headroom), new[1]
 
 
 class _LiveLossCurves:
