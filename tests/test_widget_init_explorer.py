@@ -7,7 +7,7 @@ import pytest
 matplotlib.use("Agg")
 
 from mlbook.layers import BatchNorm, Dense, ReLU, Sequential, Tanh  # noqa: E402
-from mlbook.widgets.init_explorer import (BINS, init_explorer, init_explorer_draw,  # noqa: E402
+from mlbook.widgets.init_explorer import (BINS_PER_DECADE, init_explorer, init_explorer_draw,  # noqa: E402
                                           init_explorer_update)
 
 
@@ -48,17 +48,27 @@ def test_data_matches_an_independent_computation(depth, activation, scheme, batc
     np.testing.assert_allclose(d["grad_std"], [g.std() for g in dz], rtol=1e-12)
     np.testing.assert_allclose(d["dW_norm"], dW, rtol=1e-12)
     np.testing.assert_allclose(d["act_zero"], [np.mean(h == 0) for h in hs])
-    assert d["act_hist"].shape == d["grad_hist"].shape == (depth, BINS)
-    assert d["act_edges"].shape == (BINS + 1,)
-    # the histograms: of the non-zero values, peak scaled to 1, edges covering every value
+    edges = d["act_edges"]                  # log10 |h|: whole decades, BINS_PER_DECADE each
+    nbins = len(edges) - 1
+    assert edges[0] == np.floor(edges[0]) and edges[-1] == np.floor(edges[-1])
+    assert nbins == (edges[-1] - edges[0]) * BINS_PER_DECADE
+    assert d["act_hist"].shape == (depth, nbins)
+    assert d["grad_hist"].shape == (depth, len(d["grad_edges"]) - 1)
+    # the histograms: of log10 |h| of the non-zero values, peak scaled to 1, edges covering
+    # every value
     for h, counts in zip(hs, d["act_hist"]):
         nz = h[h != 0]
         if nz.size:
             assert counts.max() == 1.0
-            raw = np.histogram(nz, bins=d["act_edges"])[0]
+            raw = np.histogram(np.log10(np.abs(nz)), bins=edges)[0]
             np.testing.assert_allclose(counts, raw / raw.max(), atol=2.0 / raw.max())
-            assert raw.sum() > 0.97 * nz.size            # the edges hold nearly every value
-        assert d["act_edges"][-1] >= min(4 * h.std(), np.abs(h).max())
+            assert raw.sum() > 0.99 * nz.size            # the edges hold nearly every value
+            assert 10.0 ** edges[-1] >= np.abs(nz).max()
+    # each layer where its magnitudes are: the peak moves with the layer's spread
+    if scheme != "zeros":
+        centers = 0.5 * (edges[1:] + edges[:-1])
+        peaks = centers[np.argmax(d["act_hist"], axis=1)]
+        np.testing.assert_allclose(peaks, np.log10(d["act_std"]), atol=1.0)
     assert d["text"].splitlines()[0].startswith(f"{depth} layers, {activation}, {scheme}")
     assert len(d["text"].splitlines()) == depth + 2
 
@@ -159,7 +169,9 @@ def test_widget_builds_and_reacts():
     w.controls["scheme"].value = "he_normal"
     w.controls["activation"].value = "relu"
     assert w.summary() == "init explorer: 7 layers, relu, he_normal, BatchNorm"
-    assert "    7 " in w.stats.value and len(w.live.figure.axes[0].get_lines()) == 7
+    ridges = w.live.figure.axes[0].get_lines()        # hidden lines wait above the depth
+    assert "    7 " in w.stats.value and sum(ln.get_visible() for ln in ridges) == 7
+    assert all(ln.get_visible() == (i < 7) for i, ln in enumerate(ridges))
     np.testing.assert_allclose(w.data["grad_std"],
                                init_explorer_update(7, "relu", "he_normal", True)["grad_std"])
     assert [t["frames"] for t in w.timings[-4:]] == [1, 1, 1, 1]

@@ -36,6 +36,7 @@ import traceback
 import ipywidgets as W
 
 from mlbook.plots.live import figure_png
+from mlbook.threads import blas_threads
 
 __all__ = ["Explorer", "Superseded", "in_kernel"]
 
@@ -212,7 +213,8 @@ class Explorer(W.VBox):
                 cost[0] = last[0] - now
 
         try:
-            data = self._compute(frame)
+            with blas_threads(1):       # small matrices: a second BLAS thread only waits (and
+                data = self._compute(frame)    # spins against other kernels: mlbook.threads)
             timing["compute"] = 1000 * (time.perf_counter() - t0) - timing["draw"] - timing["encode"]
             self._display(data, timing)
             self.error.value = ""
