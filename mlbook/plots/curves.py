@@ -93,7 +93,10 @@ def surface_grid(f, xlim, ylim, resolution=120):
 
 def plot_trajectories(grid, paths, ax=None, *, title=None, levels=18, log_levels=False,
                       minimum=None, labels=None):
-    """Contours of ``grid = surface_grid(...)`` with one path (array (k, 2)) per optimizer."""
+    """Contours of ``grid = surface_grid(...)`` with one path (array (k, 2)) per optimizer.
+
+    Lines of ``ax`` afterwards: the n paths (shortest drawn on top), then n end markers, then
+    the start and the minimum markers."""
     ax = _axes(ax, (6.0, 4.5))
     XX, YY, ZZ = grid
     if log_levels:
@@ -102,11 +105,19 @@ def plot_trajectories(grid, paths, ax=None, *, title=None, levels=18, log_levels
         ax.contour(XX, YY, ZZ, levels=lv, cmap="viridis", linewidths=0.5)
     else:
         ax.contour(XX, YY, ZZ, levels=levels, cmap="viridis", linewidths=0.5)
+    # shorter paths on top: a slow optimizer's few small steps are not hidden under the others
+    lengths = [float(np.sum(np.hypot(*np.diff(np.asarray(p, dtype=float), axis=0).T)))
+               if len(p) > 1 else 0.0 for p in paths.values()]
+    rank = {k: r for r, k in enumerate(np.argsort(lengths)[::-1])}
     for k, (name, path) in enumerate(paths.items()):
         path = np.asarray(path)
         text = labels.get(name, name) if labels else name
         ax.plot(path[:, 0], path[:, 1], "-", color=plt.cm.tab10(k % 10),
-                lw=1.4, label=text, marker=".", ms=2)
+                lw=1.4, label=text, marker=".", ms=2, zorder=2.0 + 0.01 * rank[k])
+    for k, path in enumerate(paths.values()):     # where each path ended: visible however short
+        path = np.asarray(path)
+        ax.plot(path[-1:, 0], path[-1:, 1], "o", color=plt.cm.tab10(k % 10), ms=5, mec="white",
+                mew=0.8, zorder=2.5)
     if len(paths):
         start = np.asarray(next(iter(paths.values())))[0]
         ax.plot(*start, "ko", ms=5)

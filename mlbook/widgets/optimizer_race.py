@@ -17,8 +17,8 @@ import numpy as np
 
 from mlbook.optim import DivergenceError, make_optimizer
 
-__all__ = ["SURFACES", "RACE_OPTIMIZERS", "optimizer_race_update", "optimizer_race_draw",
-           "optimizer_race"]
+__all__ = ["SURFACES", "RACE_OPTIMIZERS", "RACE_RATES", "optimizer_race_update",
+           "optimizer_race_draw", "optimizer_race"]
 
 
 def _quad_f(t):
@@ -49,14 +49,24 @@ def _saddle_g(t):
 SURFACES = {
     "elongated quadratic": {"f": _quad_f, "grad": _quad_g, "start": (-4.5, 1.2),
                             "xlim": (-5.0, 5.0), "ylim": (-2.0, 2.0), "minimum": (0.0, 0.0),
-                            "lr": 0.05, "log_levels": False},
+                            "lr": 0.05, "explore_lr": 0.065, "log_levels": False},
     "rosenbrock": {"f": _rosen_f, "grad": _rosen_g, "start": (-1.5, 2.0),
                    "xlim": (-2.0, 2.0), "ylim": (-1.0, 3.0), "minimum": (1.0, 1.0),
-                   "lr": 0.001, "log_levels": True},
+                   "lr": 0.001, "explore_lr": 0.001, "log_levels": True},
     "saddle": {"f": _saddle_f, "grad": _saddle_g, "start": (-1.8, 1e-3),
                "xlim": (-2.0, 2.0), "ylim": (-1.6, 1.6), "minimum": (0.0, 1.0),
-               "lr": 0.05, "log_levels": False},
+               "lr": 0.05, "explore_lr": 0.05, "log_levels": False},
 }
+"""``lr``: the shared rate of :func:`optimizer_race_update` (notebook 06's race);
+``explore_lr``: the widget's starting rate. On the quadratic the widget starts at 0.065, where
+one SGD step multiplies theta_2 by 1 - 0.065 * 20 = -0.3 (the zig-zag of notebook 06, section 2)
+while Nesterov (which diverges once lr * 20 > 2 (1 + mu) / (1 + 2 mu), 0.068 for mu = 0.9)
+still converges; at 0.05 the factor is exactly 0: SGD zeroes theta_2 in one step."""
+
+RACE_RATES = tuple(sorted({float(f"{m:g}e{d}") for d in range(-4, 0) for m in (1, 1.5, 2, 3, 5, 7)}
+                          | {1.0} | {s["explore_lr"] for s in SURFACES.values()}))
+"""The rates the widget's slider offers (1, 1.5, 2, 3, 5, 7 per decade, and each surface's
+starting rate): every value is shown exactly as the code uses it."""
 
 RACE_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam")
 
@@ -159,14 +169,18 @@ class _LiveRace:
             self.ax = fig.subplots()
             fig.subplots_adjust(left=0.09, right=0.68, bottom=0.12, top=0.92)
             optimizer_race_draw(data, self.ax)
-            self.paths = self.ax.get_lines()[:len(data["paths"])]
-            LiveFigure.animate(*self.paths, self.ax.title, self.ax.get_legend())
+            n = len(data["paths"])
+            self.paths = self.ax.get_lines()[:n]
+            self.ends = self.ax.get_lines()[n:2 * n]
+            LiveFigure.animate(*self.paths, *self.ends, self.ax.title, self.ax.get_legend())
             self.key = key
             return
         labels = _labels(data)
-        for line, text, name in zip(self.paths, self.ax.get_legend().get_texts(), data["paths"]):
+        for line, end, text, name in zip(self.paths, self.ends, self.ax.get_legend().get_texts(),
+                                         data["paths"]):
             path = data["paths"][name]
             line.set_data(path[:, 0], path[:, 1])
+            end.set_data(path[-1:, 0], path[-1:, 1])
             text.set_text(labels[name])
         self.ax.title.set_text(_title(data))
 
@@ -179,9 +193,9 @@ def optimizer_race(surface="elongated quadratic", steps=100):
 
     style = {"description_width": "110px"}
     surf = w.Dropdown(options=list(SURFACES), value=surface, description="surface", style=style)
-    lr = w.FloatLogSlider(value=SURFACES[surface]["lr"], base=10, min=-4, max=0, step=0.05,
-                          description="learning rate", readout_format=".3g", style=style,
-                          continuous_update=True, layout=w.Layout(width="420px"))
+    lr = w.SelectionSlider(options=[(f"{v:g}", v) for v in RACE_RATES],
+                           value=SURFACES[surface]["explore_lr"], description="learning rate",
+                           style=style, continuous_update=True, layout=w.Layout(width="420px"))
     mom = w.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum",
                         style=style, continuous_update=True, layout=w.Layout(width="420px"))
     nsteps = w.IntSlider(value=steps, min=10, max=500, step=10, description="steps", style=style,
@@ -202,7 +216,7 @@ def optimizer_race(surface="elongated quadratic", steps=100):
 
     def on_surface(change):
         with explorer.hold():                  # the surface's own learning rate, one update
-            lr.value = SURFACES[change["new"]]["lr"]
+            lr.value = SURFACES[change["new"]]["explore_lr"]
 
     surf.observe(on_surface, names="value")
     return explorer
