@@ -85,6 +85,7 @@ def test_static_course_figures_have_legible_text():
     from mlbook.autodiff import worked_example_graph
     from mlbook.plots import course_style, draw_graph, draw_network, plot_trajectories
     from mlbook.widgets.optimizer_race import optimizer_race_update
+    plt.close("all")          # figures other tests left open are not the course's figures
     course_style()
     draw_network(show_gradients=True)
     draw_graph(worked_example_graph()[0])

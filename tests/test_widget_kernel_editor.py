@@ -32,7 +32,12 @@ def test_update_applies_each_preset_with_conv2d(name):
     np.testing.assert_allclose(d["output"], conv2d(PHOTO, KERNEL_PRESETS[name], padding=1))
     assert d["output"].shape == PHOTO.shape
     assert d["preset"] == name and d["text"].startswith(name)
-    assert d["vmin"] <= d["output"].min() and d["output"].max() <= d["vmax"]
+    if d["signed"]:     # colours span +-the 95th percentile of |output|: readable contrast
+        assert d["vmin"] == -d["vmax"]
+        assert np.mean(np.abs(d["output"]) >= d["vmax"]) <= 0.05 + 1e-9
+        assert d["vmax"] < np.abs(d["output"]).max() or np.mean(d["output"] == 0) > 0.95
+    else:
+        assert d["vmin"] <= d["output"].min() and d["output"].max() <= d["vmax"]
 
 
 def test_presets_do_what_they_say():

@@ -27,6 +27,7 @@ KERNEL_PRESETS = {
 sharpen = identity + (identity - neighbours); the edge kernels follow mlbook.conv's signs."""
 
 CUSTOM = "(custom)"
+CLIP_PERCENTILE = 95     # a signed output's colours span +-this percentile of |output|
 
 
 def kernel_editor_update(image, kernel):
@@ -35,7 +36,9 @@ def kernel_editor_update(image, kernel):
     Returns a dict: ``image``; ``kernel`` (3, 3) float array; ``output`` =
     ``conv2d(image, kernel, padding=1)`` (H, W); ``signed`` (True when the output has
     negative values: drawn on diverging colours centred on 0); ``vmin``/``vmax`` (the colour
-    range used); ``preset`` (the matching preset's name, or '(custom)'); ``text`` (a summary
+    range used: for a signed output +-the 95th percentile of |output| — an edge filter's
+    output is near 0 almost everywhere, and scaled to its few largest values the picture
+    would be almost white; the strongest 5 % saturate — else the output's own range); ``preset`` (the matching preset's name, or '(custom)'); ``text`` (a summary
     line: kernel sum and output range).
     """
     kernel = np.asarray(kernel, dtype=float)
@@ -47,7 +50,7 @@ def kernel_editor_update(image, kernel):
     lo, hi = float(output.min()), float(output.max())
     signed = lo < -1e-12
     if signed:
-        lim = max(abs(lo), abs(hi)) or 1.0
+        lim = float(np.percentile(np.abs(output), CLIP_PERCENTILE)) or max(abs(lo), abs(hi))
         vmin, vmax = -lim, lim
     else:
         vmin, vmax = lo, (hi if hi > lo else lo + 1.0)
@@ -74,7 +77,8 @@ def kernel_editor_draw(data, axes=None):
     cmap = "RdBu_r" if data["signed"] else "gray"
     ax_out.imshow(data["output"], cmap=cmap, vmin=data["vmin"], vmax=data["vmax"])
     ax_out.set_title("conv2d(photo, kernel, padding=1)"
-                     + ("\nred > 0, blue < 0" if data["signed"] else ""), fontsize=9)
+                     + (f"\nred > 0, blue < 0 (top {100 - CLIP_PERCENTILE} % saturated)"
+                        if data["signed"] else ""), fontsize=9)
     for ax in (ax_in, ax_out):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -102,7 +106,8 @@ def kernel_editor_refresh(data, axes):
     img.set_cmap("RdBu_r" if data["signed"] else "gray")
     img.set_clim(data["vmin"], data["vmax"])
     ax_out.title.set_text("conv2d(photo, kernel, padding=1)"
-                          + ("\nred > 0, blue < 0" if data["signed"] else ""))
+                          + (f"\nred > 0, blue < 0 (top {100 - CLIP_PERCENTILE} % saturated)"
+                             if data["signed"] else ""))
     ax_out.figure._suptitle.set_text(data["text"])     # set_text: suptitle() re-lays the figure
     return axes
 
