@@ -171,9 +171,13 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D.backward: dy must have the output's shape "
                              f"{(N, self.c_out, OH, OW)}, got {dy.shape}")
         W = self.params["W"]
-        dY4 = self._buffer("dY", (self.c_out, OH, OW, N), cols.dtype)
-        dY4[...] = dy.transpose(1, 2, 3, 0)                  # channels-last copy, reused buffer
-        dY = dY4.reshape(self.c_out, -1)                     # (c_out, OH*OW*N)
+        dyt = dy.transpose(1, 2, 3, 0)
+        if dyt.flags.c_contiguous and dyt.dtype == cols.dtype:
+            dY = dyt.reshape(self.c_out, -1)       # already channels-last (what y was): a view
+        else:
+            dY4 = self._buffer("dY", (self.c_out, OH, OW, N), cols.dtype)
+            dY4[...] = dyt                                   # channels-last copy, reused buffer
+            dY = dY4.reshape(self.c_out, -1)                 # (c_out, OH*OW*N)
         self.grads["W"] = (dY @ cols.T).reshape(W.shape).astype(W.dtype, copy=False)
         self.grads["b"] = dY.sum(axis=1).astype(self.params["b"].dtype, copy=False)
         Wm = W.reshape(self.c_out, -1).astype(cols.dtype, copy=False)  # (c_out, c_in*k*k)
@@ -203,35 +207,67 @@ class MaxPool2D(Layer):
     def __repr__(self):
         return f"MaxPool2D(size={self.size}, stride={self.stride})"
 
-    def forward(self, x, training=True):
-        x = _check_images(x, "MaxPool2D.forward")
+    def _windows(self, shape):
+        """The k*k window offsets (a, b) in row-major order, each as the index of the strided
+        view x[:, :, a::s, b::s] (OH x OW entries) that holds offset (a, b) of every window."""
         k, s = self.size, self.stride
+        OH, OW = (shape[2] - k) // s + 1, (shape[3] - k) // s + 1
+        return OH, OW, [(slice(None), slice(None), slice(a, a + s * (OH - 1) + 1, s),
+                         slice(b, b + s * (OW - 1) + 1, s)) for a in range(k) for b in range(k)]
+
+    def forward(self, x, training=True):
+        """x (N, C, H, W) -> y (N, C, OH, OW): the largest of the k*k strided views of x, one
+        per window offset (elementwise maxima: no copy of the windows, any memory layout);
+        the winning offset of each window (the first, row-major, on ties) is kept for
+        backward."""
+        x = _check_images(x, "MaxPool2D.forward")
+        k = self.size
         if k > x.shape[2] or k > x.shape[3]:
             raise ValueError(f"MaxPool2D: window {k}x{k} is larger than the input of shape {x.shape}")
-        win = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]   # (N,C,OH,OW,k,k)
-        N, C, OH, OW = win.shape[:4]
-        flat = win.reshape(N, C, OH, OW, k * k)          # copies (windows overlap in memory)
-        arg = flat.argmax(axis=-1)                        # first maximum of each window
-        out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-        self.cache = (x.shape, arg)
+        OH, OW, views = self._windows(x.shape)
+        out = x[views[0]].copy()
+        for v in views[1:]:
+            np.maximum(out, x[v], out=out)
+        # the first offset (row-major) holding the maximum: assigned from the last to the first
+        # (a NaN propagates through np.maximum; its window's gradient goes to the first NaN,
+        # as np.argmax would pick it)
+        nan = bool(np.isnan(out).any())
+        arg = np.zeros(out.shape, dtype=np.uint8 if k * k < 256 else np.intp)
+        for idx in range(len(views) - 1, -1, -1):
+            hit = x[views[idx]] == out
+            if nan:
+                hit |= np.isnan(x[views[idx]])
+            arg[hit] = idx
+        self.cache = (x.shape, x.strides, arg)
         return out
 
     def backward(self, dy):
         if self.cache is None:
             raise RuntimeError("MaxPool2D.backward called before forward")
-        x_shape, arg = self.cache
+        x_shape, x_strides, arg = self.cache
         dy = as_float_array(dy, "MaxPool2D.backward: dy")
         if dy.shape != arg.shape:
             raise ValueError(f"MaxPool2D.backward: dy must have the output's shape {arg.shape}, "
                              f"got {dy.shape}")
         k, s = self.size, self.stride
-        OH, OW = arg.shape[2:]
-        dx = np.zeros(x_shape, dtype=np.result_type(dy, np.float32))
-        for a in range(k):           # k*k window offsets, each vectorized over everything else
-            for b in range(k):
-                dx[:, :, a:a + s * (OH - 1) + 1:s, b:b + s * (OW - 1) + 1:s] += \
-                    np.where(arg == a * k + b, dy, 0.0)
+        OH, OW, views = self._windows(x_shape)
+        dtype = np.result_type(dy, np.float32)
+        # dx in x's memory order (channels-last after a Conv2D): the Conv2D.backward below
+        # then reads it without a transposing copy
+        order = _order(x_strides)
+        dx = np.zeros(tuple(x_shape[i] for i in order), dtype=dtype).transpose(np.argsort(order))
+        if k == s:                     # windows do not overlap: each position written once
+            for idx, v in enumerate(views):
+                np.copyto(dx[v], dy, where=(arg == idx))
+        else:
+            for idx, v in enumerate(views):
+                dx[v] += np.where(arg == idx, dy, 0.0)
         return dx
+
+
+def _order(strides):
+    """The axes from the largest stride to the smallest (an array's memory order)."""
+    return tuple(int(i) for i in np.argsort([-abs(st) for st in strides], kind="stable"))
 
 
 class Flatten(Layer):

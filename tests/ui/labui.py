@@ -750,3 +750,26 @@ def rapid_moves(page, cell, explorer, presses=12, gap_ms=20, settle_ms=3000, tim
     return {"presses": presses, "frames": len(got["frames"]),
             "after_last_ms": got["frames"][-1]["shown"] - got["inputs"][-1]
             if got["frames"] else float("inf")}
+
+
+# --------------------------------------------------------------------------------------------
+# Text size as displayed: a figure's pixels shrunk to the page
+# --------------------------------------------------------------------------------------------
+
+_IMAGE_SCALES_JS = """(root) => Array.from(root.querySelectorAll(
+    '.jp-OutputArea-output img')).filter(i => i.naturalWidth > 0 && i.offsetParent !== null)
+  .map(i => ({natural: i.naturalWidth, shown: i.getBoundingClientRect().width,
+              widget: !!i.closest('.jupyter-widgets'), alt: (i.alt || '').slice(0, 40)}))"""
+
+
+def image_scales(page):
+    """Every plot image in the notebook's outputs: natural width, displayed width (CSS px at
+    the page's zoom), whether it is inside a widget (an explorer)."""
+    return page.locator(NOTEBOOK).first.evaluate(_IMAGE_SCALES_JS)
+
+
+def smallest_text_as_displayed(page, smallest_text_px):
+    """[(displayed px of the figure's smallest text, image record)] for every plot image:
+    ``smallest_text_px`` (the figure's smallest text in its own pixels, e.g. the course's
+    SMALL font at 80 dpi) times the image's displayed / natural width."""
+    return [(smallest_text_px * img["shown"] / img["natural"], img) for img in image_scales(page)]
