@@ -432,6 +432,9 @@ def _parser():
     p.add_argument("--small-convnet", action="store_true",
                    help="the notebook's small convnet instead of the original 32-64-128 one")
     p.add_argument("--seed", type=int, default=0, help="random seed (weights, order, dropout)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads of numpy's BLAS (default: as started, one per core; on a "
+                        "shared machine use 1: see mlbook.threads)")
     return p
 
 
@@ -441,6 +444,12 @@ def main(argv=None):
     if args.epochs < 1 or (args.limit is not None and args.limit < 10):
         print("error: --epochs must be >= 1 and --limit >= 10", file=sys.stderr)
         return 2
+    if args.threads is not None:
+        if args.threads < 1:
+            print("error: --threads must be >= 1", file=sys.stderr)
+            return 2
+        from .threads import set_blas_threads
+        set_blas_threads(args.threads)
     try:
         train, test = _load(args.data, args.limit, args.seed)
     except OSError as exc:
