@@ -5,7 +5,7 @@ import numpy as np
 
 from ..activations import get_activation
 from ..losses import softmax_cross_entropy
-from ..validation import as_rng, check_choice, check_int, check_positive
+from ..validation import as_rng, check_callable, check_choice, check_flag, check_int, check_positive
 from .batchnorm import BatchNorm
 from .dense import Dense, ReLU, Sequential
 
@@ -75,10 +75,12 @@ def mlp(batchnorm=False, *, n_in=2, n_out=3, depth=6, width=32, init="he_normal"
     default-initialized ``Dense(width, n_out)``. Every weight comes from one generator seeded
     with ``seed``, so networks that differ only by their BN layers start from the same weights.
     """
+    batchnorm = check_flag(batchnorm, "mlp: batchnorm")
     depth = check_int(depth, "mlp: depth", minimum=1)
     width = check_int(width, "mlp: width", minimum=1)
+    act = check_callable(act, "mlp: act")
     bn_position = check_choice(bn_position, "mlp: bn_position", ("before", "after"))
-    rng = as_rng(seed)
+    rng = as_rng(seed, "mlp: seed")
     layers, n = [], check_int(n_in, "mlp: n_in", minimum=1)
     for _ in range(depth):
         block = [Dense(n, width, rng=rng, init=init), act()]
