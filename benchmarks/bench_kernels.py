@@ -1,7 +1,7 @@
 """Notebook 10's rungs with 1 and with 4 kernels training at once on this machine.
 
 A "kernel" here is a Python process doing what notebook 10's training cells do: one epoch of
-each rung with the notebook's settings (``COURSE`` of bench_mnist.py) on the course split.
+each rung with the notebook's settings (``mlbook.ladder.COURSE``) on the course split.
 Run 1, then 4 of them at once, each with numpy's BLAS at its default thread count (one per
 core: OpenBLAS's threads spin between products) and with one thread
 (``OPENBLAS_NUM_THREADS=1``, what mlbook.threads recommends for a hub). Prints the median
@@ -28,13 +28,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, {bench!r})
-from bench_mnist import COURSE
+
 from mlbook import ladder
 from mlbook.datasets.mnist import course_split
 train, test = course_split()
 out = {{}}
 for rung in {rungs!r}:
-    c = {{k: v for k, v in COURSE[rung].items() if k != "epochs"}}
+    c = {{k: v for k, v in ladder.COURSE[rung].items() if k != "epochs"}}
     t0 = time.perf_counter()
     ladder.train_rung(rung, train, test, epochs=1, **c)
     out[rung] = time.perf_counter() - t0

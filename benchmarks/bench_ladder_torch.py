@@ -1,6 +1,6 @@
 """One epoch of each rung of notebook 10 in mlbook and in PyTorch (CPU, float64), same threads.
 
-For every rung with notebook 10's settings (``COURSE`` of bench_mnist.py: 8,000 training
+For every rung with notebook 10's settings (``mlbook.ladder.COURSE``: 8,000 training
 digits, the rung's batch size, optimizer and rate; the small convnet), one epoch as
 ``mlbook.ladder.train_rung`` runs it — shuffled mini-batches, forward, softmax cross-entropy,
 backward, one optimizer step each, then the accuracy on the 2,000 held-out digits — and the
@@ -26,7 +26,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench_mnist import COURSE  # noqa: E402
+
 from mlbook import ladder  # noqa: E402
 from mlbook.datasets.mnist import course_split  # noqa: E402
 from mlbook.threads import get_blas_threads, set_blas_threads  # noqa: E402
@@ -115,7 +115,7 @@ def main(argv=None):
     for rung in ladder.RUNGS:
         if args.only and rung not in args.only:
             continue
-        settings = {k: v for k, v in COURSE[rung].items() if k != "epochs"}
+        settings = {k: v for k, v in ladder.COURSE[rung].items() if k != "epochs"}
         mlbook_epoch(rung, settings, train, test)              # warm both (first-call costs)
         torch_epoch(rung, settings, train, test, torch)
         ours, theirs, ratios = [], [], []
