@@ -225,19 +225,19 @@ class MaxPool2D(Layer):
         if k > x.shape[2] or k > x.shape[3]:
             raise ValueError(f"MaxPool2D: window {k}x{k} is larger than the input of shape {x.shape}")
         OH, OW, views = self._windows(x.shape)
-        out = x[views[0]].copy()
-        for v in views[1:]:
+        out = x[views[0]].copy(order="K")         # in x's memory order (channels-last after
+        for v in views[1:]:                        # a Conv2D): every pass below is a stream
             np.maximum(out, x[v], out=out)
         # the first offset (row-major) holding the maximum: assigned from the last to the first
         # (a NaN propagates through np.maximum; its window's gradient goes to the first NaN,
         # as np.argmax would pick it)
         nan = bool(np.isnan(out).any())
-        arg = np.zeros(out.shape, dtype=np.uint8 if k * k < 256 else np.intp)
+        arg = np.zeros_like(out, dtype=np.uint8 if k * k < 256 else np.intp)
         for idx in range(len(views) - 1, -1, -1):
             hit = x[views[idx]] == out
             if nan:
                 hit |= np.isnan(x[views[idx]])
-            arg[hit] = idx
+            np.copyto(arg, idx, where=hit)
         self.cache = (x.shape, x.strides, arg)
         return out
 
