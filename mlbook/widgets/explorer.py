@@ -28,6 +28,7 @@ GitHub and nbviewer, while JupyterLab (which prefers the widget view) shows the 
 """
 import base64
 import contextlib
+import gc
 import html
 import threading
 import time
@@ -154,12 +155,15 @@ class Explorer(W.VBox):
         Matplotlib keeps its fonts per thread (FreeType objects are not thread-safe), so the
         worker's first draw would load every font and render every glyph afresh: 100-300 ms
         that the student's first key press would wait for. Drawing once here moves that cost
-        into the building of the explorer (the cell's run).
+        into the building of the explorer (the cell's run), as does a garbage collection.
         """
         try:
             self.live.figure.stale = True
             self.live.render()
             figure_png(self.live.figure, redraw=False)
+            # a notebook that ran many cells holds many objects; collect the cyclic garbage
+            # now, not in a full collection triggered by the first redraw's allocations
+            gc.collect()
         except Exception:  # noqa: BLE001 - warming is an optimisation; a real draw reports
             pass
         finally:
