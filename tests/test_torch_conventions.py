@@ -97,3 +97,23 @@ def test_halve_on_plateau_is_reduce_on_plateau_with_patience_minus_one(k):
     got = [mine(e, v) for e, v in enumerate(vals)]
     assert got == torch_reduce_on_plateau(vals, 0.1, 0.5, k - 1, 0.0)
     assert got != torch_reduce_on_plateau(vals, 0.1, 0.5, k, 0.0)   # same patience: differs
+
+
+def test_adamw_is_torchs_adamw():
+    """torch.optim.AdamW's documented algorithm: theta <- theta - lr * wd * theta, then the Adam
+    step from m_hat, v_hat (bias-corrected), all with torch's defaults but lr."""
+    from mlbook.optim import AdamW
+    lr, wd, b1, b2, eps = 0.05, 0.01, 0.9, 0.999, 1e-8
+    rng = np.random.default_rng(7)
+    theta0 = rng.normal(size=4)
+    grads = [rng.normal(size=4) for _ in range(5)]
+    theta, m, v = theta0.copy(), np.zeros(4), np.zeros(4)
+    for t, g in enumerate(grads, start=1):
+        theta = theta - lr * wd * theta
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        theta = theta - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+    p, opt = {"w": theta0.copy()}, AdamW(lr)                 # default weight_decay = 0.01
+    for g in grads:
+        opt.step(p, {"w": g})
+    np.testing.assert_allclose(p["w"], theta, rtol=1e-13, atol=1e-15)
