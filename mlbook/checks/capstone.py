@@ -103,6 +103,15 @@ def needs(*names):
               f"run {'its cell' if len(names) == 1 else 'their cells'}, then run this cell again.")
 
 
+def _rename(result, names):
+    """Say which output of a class's methods was wrong instead of "item k of the returned
+    tuple" (check_function compares tuples built by the checker, not returned by the student)."""
+    for k, name in enumerate(names):
+        result.message = result.message.replace(f"item {k} of the returned tuple", name)
+    result.message = result.message.replace("your function raised", "your code raised")
+    return result
+
+
 def _first_slip(got, variants, names=None):
     """The message of the first slip whose output ``got`` reproduces (tuples compared item by
     item, only the items that differ from the right answer, ``variants[0]``)."""
@@ -417,16 +426,17 @@ def check_linear(Linear):
                    "the latest X)"),
     ]
     kwargs = dict(exercise=exercise, diagnose=_linear_diagnose)
+    names = ("forward's Y", "backward's dX", 'grads["W"]', 'grads["b"]')
     result = check_function(run, _linear_expected, cases, **kwargs)
     if not result.correct:
-        return result
+        return _rename(result, names)
     fd = Case(rng.normal(size=(4, 5)), rng.normal(size=(5, 3)), rng.normal(size=3),
               rng.normal(size=(4, 3)), label="X (4, 5), W (5, 3), compared with finite differences "
                                              "of L = Σ dY ⊙ (X W + b)")
-    return check_function(
+    return _rename(check_function(
         run, _linear_numeric, [fd], rtol=1e-5, atol=1e-7, **kwargs,
         why="Y = X W + b forward; dW = Xᵀ dY, db = Σ_rows dY, dX = dY Wᵀ backward — equal to "
-            "the reference and to finite differences, and the grads describe the latest batch.")
+            "the reference and to finite differences, and the grads describe the latest batch."), names)
 
 
 # --------------------------------------------------------------------------------------------
@@ -765,7 +775,7 @@ def check_sgd_momentum_step(sgd_momentum_step):
             step, what = k // 4 + 1, ["params['W']", "params['b']", "velocity['W']",
                                       "velocity['b']"][k % 4]
             head = f"On input {label}:\nafter step {step}, {what}: {problem}"
-            if k % 4 < 2 and np.array_equal(g, p0["W" if k % 4 == 0 else "b"]):
+            if np.array_equal(got[-4], p0["W"]) and np.array_equal(got[-3], p0["b"]):
                 return _wrong(exercise, head + "\nHint: the parameter arrays did not change: "
                               "update them in place (p += v, or params[k] += v); "
                               "params[k] = p + v makes a new array that the layer never sees")
@@ -834,6 +844,10 @@ def _net_keys(cls, sizes):
             got = sorted(d) if isinstance(d, dict) else type_name(d)
             return (f"net.{what} must be a dict with the keys {keys} for sizes {list(sizes)} "
                     f"(W1, b1 for the first Linear, ...), got {got}")
+        if what == "params" and not all(np.shares_memory(d[k], getattr(net, what)[k])
+                                        for k in keys):
+            return ("net.params must hold the layers' own arrays, not copies: an optimizer "
+                    "updates net.params in place, and only the layers' arrays reach forward")
     return None
 
 
@@ -882,7 +896,10 @@ def check_net(Net):
     if error or keys is not None:
         return _wrong(exercise, f"On Net([4, 5, 3], rng=0): your class {error}" if error else keys)
     for case in cases:
-        result = check_function(run, ref, [case], exercise=exercise)
+        names = ("forward's output (the logits)", "backward's dX") + tuple(
+            f'grads["{k}{i}"]' for i in range(1, len(case.args[0])) for k in "Wb")
+        result = _rename(check_function(run, ref, [case], exercise=exercise,
+                                        diagnose=_net_diagnose), names)
         if not result.correct:
             sizes = case.args[0]
             if len(sizes) != 3 and "raised" in result.message:
@@ -896,9 +913,21 @@ def check_net(Net):
             return result
     fd = Case((3, 5, 4, 2), rng.normal(size=(3, 3)), rng.normal(size=(3, 2)), values_seed=9,
               label="sizes [3, 5, 4, 2], compared with finite differences of Σ dout ⊙ net(X)")
-    return check_function(run, _net_numeric, [fd], rtol=1e-5, atol=1e-7, exercise=exercise,
-                          why="The same two lines per layer, in a loop: any depth, and every "
-                              "gradient equal to finite differences.")
+    return _rename(check_function(
+        run, _net_numeric, [fd], rtol=1e-5, atol=1e-7, exercise=exercise,
+        why="The same two lines per layer, in a loop: any depth, and every gradient equal to "
+            "finite differences."), names)
+
+
+def _net_diagnose(got, case):
+    expected = _net_run(_Net, *case.args, values_seed=case.kwargs["values_seed"])
+    if isinstance(got, tuple) and not close_to(got[0], expected[0]):
+        if close_to(got[0], np.maximum(expected[0], 0.0)):
+            return ("ReLU was applied to the last layer's output too: the logits come straight "
+                    "from the last Linear")
+        return ("forward's output is wrong: Linear, ReLU, ..., Linear in order, no ReLU after "
+                "the last layer (does check_linear pass?)")
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -1059,13 +1088,16 @@ def check_digits(Net, train):
 def _maxpool_cases(rng):
     tie = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 0.0, 1.0, 2.0], [0.5, 0.5, 4.0, 1.0],
                     [0.5, 0.5, 1.0, 4.0]])
+    overlap = rng.normal(size=(5, 5))
+    overlap[2, 2] = 5.0
     return [
         Case(np.array([[1.0, 2.0], [3.0, 4.0]]), rng.permutation(16).reshape(4, 4) * 1.0,
              label="x (4, 4) of distinct values, size=2, stride=2"),
         Case(np.array([[1.0, -1.0], [2.0, 0.5]]), tie,
              label="x (4, 4) with ties inside windows (convention: the first maximum, row by row)"),
-        Case(rng.normal(size=(2, 2)), rng.normal(size=(5, 5)), 3, 2,
-             label="x (5, 5), size=3, stride=2 (overlapping windows)"),
+        Case(rng.normal(size=(2, 2)), overlap, 3, 2,
+             label="x (5, 5) whose maximum x[2, 2] lies in all four windows, size=3, stride=2 "
+                   "(overlapping windows)"),
     ]
 
 
