@@ -577,3 +577,117 @@ def test_needs_turns_not_implemented_into_a_note(capsys):
     with pytest.raises(ValueError):
         with needs("Net"):
             raise ValueError("a real error still stops the cell")
+
+
+# --------------------------------------------------------------------------------------------
+# the delegation rule: an answer that calls mlbook's own implementation is ❌, naming it
+
+class DenseLinear(Linear):
+    """Linear through mlbook's Dense."""
+
+    def forward(self, X):
+        from mlbook.layers import Dense
+        self.dense = Dense(*self.params["W"].shape)
+        self.dense.params["W"][...] = self.params["W"]
+        self.dense.params["b"][...] = self.params["b"]
+        return self.dense.forward(X)
+
+    def backward(self, dY):
+        dX = self.dense.backward(dY)
+        self.grads = dict(self.dense.grads)
+        return dX
+
+
+class SequentialNet(Net):
+    """Net through mlbook's Sequential (its layers' arrays under Net's names)."""
+
+    def forward(self, X):
+        from mlbook.layers import Dense, ReLU, Sequential
+        mods = []
+        for i, la in enumerate(self.layers):
+            d = Dense(*la.params["W"].shape)
+            d.params = la.params
+            mods += [d] + ([ReLU()] if i < len(self.layers) - 1 else [])
+        self.seq = Sequential(mods)
+        return self.seq.forward(X)
+
+    def backward(self, dlogits):
+        dX = self.seq.backward(dlogits)
+        for la, d in zip(self.layers, self.seq.layers[::2]):
+            la.grads = d.grads
+        return dX
+
+
+def _sce_mlbook(logits, y):
+    from mlbook.losses import softmax_cross_entropy as sce
+    return sce(logits, y)
+
+
+def _grad_check_mlbook(f, x, h=1e-5):
+    from mlbook.gradcheck import numerical_gradient, rel_error
+    analytic = np.array(f(x)[1], dtype=float)
+    numeric = numerical_gradient(lambda v: f(v)[0], x, eps=h)
+    return rel_error(analytic, numeric), numeric
+
+
+def _gradient_errors_mlbook(layer, X, y):
+    from mlbook.gradcheck import numerical_gradient, rel_error
+    out = {}
+    for name in ("W", "b", "X"):
+        x = X if name == "X" else layer.params[name]
+
+        def value(_):
+            return softmax_cross_entropy(layer.forward(X), y)[0]
+        loss, dY = softmax_cross_entropy(layer.forward(X), y)
+        dX = layer.backward(dY)
+        a = np.array(dX if name == "X" else layer.grads[name])
+        out[name] = rel_error(a, numerical_gradient(value, x))
+    return out
+
+
+def _momentum_mlbook(params, grads, velocity, lr, momentum):
+    from mlbook.optim import momentum_update
+    for k in params:
+        w, v = momentum_update(params[k], grads[k], velocity[k], lr, momentum)
+        params[k][...], velocity[k][...] = w, v
+
+
+def _train_fit(net, X, y, X_val, y_val, *, epochs=10, batch_size=64, lr=0.1, momentum=0.9, seed=0):
+    from mlbook.layers import fit
+    fit(net, X, y, loss="softmax_cross_entropy", epochs=epochs, batch_size=batch_size, lr=lr,
+        seed=seed)
+    return {"train_loss": [0.0] * epochs, "val_acc": [0.0] * epochs, "best_epoch": 1}
+
+
+def _maxpool_mlbook(dout, x, size=2, stride=2):
+    from mlbook.layers import MaxPool2D
+    pool = MaxPool2D(size, stride)
+    pool.forward(x[None, None])
+    return pool.backward(dout[None, None])[0, 0]
+
+
+def _conv_input_grad_mlbook(dout, kernel, image_shape, stride=1, padding=0):
+    from mlbook.conv import conv2d_backward
+    return conv2d_backward(np.zeros(image_shape), kernel, dout, stride=stride, padding=padding)[0]
+
+
+DELEGATING = [
+    (check_linear, (DenseLinear,), "Dense"),
+    (check_relu_forward, (lambda x: __import__("mlbook.activations").activations.relu(x),), "relu"),
+    (check_relu_backward, (lambda d, x: d * __import__("mlbook.activations").activations.relu_grad(x),),
+     "relu_grad"),
+    (check_softmax_cross_entropy, (_sce_mlbook,), "softmax_cross_entropy"),
+    (check_grad_check, (_grad_check_mlbook,), "numerical_gradient"),
+    (check_gradient_errors, (_gradient_errors_mlbook,), "mlbook.gradcheck"),
+    (check_sgd_momentum_step, (_momentum_mlbook,), "momentum_update"),
+    (check_net, (SequentialNet,), "mlbook.layers.dense"),
+    (check_train, (_train_fit,), "fit"),
+    (check_digits, (Net, _train_fit), "fit"),
+    (check_maxpool_backward, (_maxpool_mlbook,), "MaxPool2D"),
+    (check_conv_input_grad, (_conv_input_grad_mlbook,), "conv2d_backward"),
+]
+
+
+@pytest.mark.parametrize("check,args,name", DELEGATING, ids=[c.__name__ for c, _, _ in DELEGATING])
+def test_delegating_answer_is_refused_naming_the_function(check, args, name):
+    refused(check(*args), name, "write it yourself")

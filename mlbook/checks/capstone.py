@@ -70,15 +70,9 @@ declare_exercise("digits", off_limits=_LAYERS + [mlbook.optim, mlbook.losses, ml
 declare_exercise("maxpool_backward", off_limits=[mlbook.conv, _conv_layers.MaxPool2D])
 declare_exercise("conv_input_grad", off_limits=[mlbook.conv, _conv_layers.Conv2D])
 
-# guarded_call learns ``exercise=`` with the delegation rule's enforcement (issue 22); until then
-# it is passed only when accepted. Every call of student code below goes through _call.
-_TAKES_EXERCISE = "exercise" in inspect.signature(guarded_call).parameters
-
-
 def _call(fn, case, *, exercise, budget=None, printed=None):
-    if _TAKES_EXERCISE:
-        return guarded_call(fn, case, exercise=exercise, budget=budget, printed=printed)
-    return guarded_call(fn, case, budget=budget, printed=printed)
+    """guarded_call, always with the exercise's name (its delegation rule applies)."""
+    return guarded_call(fn, case, exercise=exercise, budget=budget, printed=printed)
 
 
 def _wrong(exercise, text):
