@@ -325,3 +325,22 @@ register_hints({
         "d(lam w^2)/dw = 2 lam w, for every entry at once: dW = 2 * lam * W. Return (penalty, dW).",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.gradcheck as gradcheck
+    import mlbook.layers.dropout as dropout
+    import mlbook.regularization as regularization
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    for name in ("dropout_forward", "dropout_backward"):
+        declare_exercise(name, off_limits=[this, dropout, "mlbook.widgets.dropout_explorer"])
+    declare_exercise("l2_penalty", off_limits=[this, regularization, gradcheck,
+                                               "mlbook.widgets.dropout_explorer"])
+
+
+_declare()
