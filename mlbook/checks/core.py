@@ -8,7 +8,7 @@ and the checker returns a :class:`CheckResult`, which Jupyter renders as one of
 
     ✅ Correct — <why it matters>
     ❌ <exercise>: <what was wrong, on which input, what was expected, what came back>
-    ⏳ Not attempted — <exercise> still raises NotImplementedError
+    ⏳ Not attempted — the <exercise> this kernel knows still raises NotImplementedError
 
 A checker never raises, whatever the student's function does (raises, returns None, a list,
 the wrong shape, NaN, mutates its input). Topic checkers are built from :func:`check_function`
@@ -46,7 +46,7 @@ __all__ = [
     "CheckResult", "Case", "check_function", "check_gradient", "compare_output",
     "guarded_call", "hint", "register_hints", "HINTS", "NotAttempted", "TIME_BUDGET",
     "PRINT_LIMIT", "Budget", "close_to", "not_attempted", "short", "type_name",
-    "ExerciseRule", "EXERCISES", "declare_exercise",
+    "ExerciseRule", "EXERCISES", "declare_exercise", "needs",
 ]
 
 TIME_BUDGET = 10.0     # seconds a student function may run, per check (all its calls together)
@@ -757,8 +757,14 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
 # the two generic checkers
 
 def not_attempted(exercise):
-    return CheckResult(NOT_ATTEMPTED, exercise,
-                       "Replace `raise NotImplementedError` with your code, then run this cell again.")
+    return CheckResult(NOT_ATTEMPTED, exercise, NOT_ATTEMPTED_TEXT.format(exercise=exercise))
+
+
+NOT_ATTEMPTED_TEXT = (
+    "The {exercise} this kernel knows still raises NotImplementedError. Replace "
+    "`raise NotImplementedError` with your code and RUN THAT CELL (Shift+Enter), then run this "
+    "check again. Written it already? Then its cell has not been run since, or it has a "
+    "SyntaxError, which keeps the old version.")
 
 
 def check_function(student_fn, reference_fn, cases, *, exercise, why="", rtol=1e-6, atol=1e-9,
@@ -830,6 +836,51 @@ def check_gradient(student_grad, f, points, *, exercise, why="", rtol=1e-5, atol
     cases = [p if isinstance(p, Case) else Case(np.asarray(p, dtype=float)) for p in points]
     return check_function(student_grad, numeric, cases, exercise=exercise, why=why,
                           rtol=rtol, atol=atol)
+
+
+# --------------------------------------------------------------------------------------------
+# a cell that uses the student's function
+
+class needs:
+    """``with needs("train_epochs"):`` around the lines of a notebook cell that use functions the
+    student writes in an exercise. While such a function still raises NotImplementedError (not
+    written yet, or its cell not run since), the rest of the block is skipped and the cell shows
+    ⏳ with what to write first, instead of stopping Run All with a red traceback; the cells
+    below run. When the functions work, it changes nothing. Any other error propagates.
+    """
+
+    def __init__(self, *exercises):
+        if not exercises or not all(isinstance(e, str) and e for e in exercises):
+            raise ValueError("needs() takes the names of the exercises the cell uses, e.g. "
+                             "needs(\"train_epochs\")")
+        self.exercises = exercises
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or not issubclass(exc_type, NotImplementedError):
+            return False
+        names = " and ".join(self.exercises)
+        result = CheckResult(NOT_ATTEMPTED, names, (
+            f"This cell uses your {names}, and the {names} this kernel knows still raises "
+            f"NotImplementedError. Write it in its exercise cell above and run that cell, then "
+            f"run this one again. The rest of this cell was skipped; the cells below do not "
+            f"need it."))
+        _show(result)
+        return True
+
+
+def _show(result):
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:                          # pragma: no cover - IPython is a dependency
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(result)
+    else:
+        print(result)
 
 
 # --------------------------------------------------------------------------------------------

@@ -189,7 +189,8 @@ def check_dropout_backward(dropout_forward, dropout_backward):
         first = CheckResult(WRONG, exercise, "dropout_forward could not be checked")
     if first.status == NOT_ATTEMPTED:
         return CheckResult(NOT_ATTEMPTED, exercise,
-                           "dropout_forward still raises NotImplementedError: do it first.")
+                           "The dropout_forward this kernel knows still raises "
+                           "NotImplementedError: write it and run its cell first.")
     if not first:
         return CheckResult(WRONG, exercise, "Fix dropout_forward first (its check fails):\n"
                            + first.message)
