@@ -117,3 +117,40 @@ def test_a_runaway_function_in_a_thread_does_not_keep_stdout():
         stop.set()
         time.sleep(0.05)
     assert sys.stdout is real_out and sys.stderr is real_err
+
+
+# --------------------------------------------------------------------------------------------
+# what the student sees when an exercise is not written (or its cell not run)
+
+def test_not_attempted_says_what_is_known():
+    def stub(x):
+        raise NotImplementedError("exercise")
+    text = str(check_sigmoid_grad(stub))
+    assert text.startswith("⏳ Not attempted — sigmoid_grad")
+    assert "this kernel knows still raises NotImplementedError" in text
+    assert "RUN THAT CELL" in text and "SyntaxError" in text
+
+
+def test_needs_skips_the_rest_of_the_cell_with_a_waiting_box(capsys):
+    from mlbook.checks import needs
+
+    def train_epochs(*args, **kwargs):
+        raise NotImplementedError("exercise")
+    reached = []
+    with needs("train_epochs"):
+        train_epochs()
+        reached.append(True)
+    out = capsys.readouterr().out
+    assert not reached
+    assert out.startswith("⏳ Not attempted — train_epochs")
+    assert "still raises NotImplementedError" in out and "run that cell" in out
+    # a working function: nothing shown, the whole block runs
+    with needs("train_epochs"):
+        reached.append(True)
+    assert reached == [True] and capsys.readouterr().out == ""
+    # any other error is the cell's own: it propagates
+    with pytest.raises(ZeroDivisionError):
+        with needs("train_epochs"):
+            1 / 0
+    with pytest.raises(ValueError, match="names of the exercises"):
+        needs()

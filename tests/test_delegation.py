@@ -326,3 +326,68 @@ def test_delegating_answer_is_refused_naming_the_function(notebook, check, cell,
     text = str(result)
     assert result.status == "wrong", text
     assert needle in text and "the exercise is to write it yourself" in text, text
+
+
+# --------------------------------------------------------------------------------------------
+# the answer stands only in its solution region
+
+def _normalized(lines):
+    """Code lines without comments, blanks, whitespace and a leading ``return``."""
+    out = []
+    for line in lines:
+        code = re.sub(r"\s+", "", line.split("#", 1)[0])
+        code = code[len("return"):] if code.startswith("return") else code
+        if len(code) >= 10:
+            out.append(code)
+    return out
+
+
+def _solution_lines(source):
+    inside, lines = False, []
+    for line in source.split("\n"):
+        if line.strip().startswith("### BEGIN SOLUTION"):
+            inside = True
+        elif line.strip().startswith("### END SOLUTION"):
+            inside = False
+        elif inside:
+            lines.append(line)
+    return _normalized(lines)
+
+
+def repeated_answers(cells):
+    """[(exercise cell index, other cell index, shared lines)] where a code cell outside an
+    exercise's solution region holds at least half of that solution's distinctive lines (all
+    of them for a one- or two-line answer)."""
+    found = []
+    for k, source in enumerate(cells):
+        if "### BEGIN SOLUTION" not in source:
+            continue
+        answer = set(_solution_lines(source))
+        if not answer:
+            continue
+        need = len(answer) if len(answer) <= 2 else (len(answer) + 1) // 2
+        for j, other in enumerate(cells):
+            if j == k:
+                continue
+            shared = answer & set(_normalized(other.split("\n")))
+            if len(shared) >= need:
+                found.append((k, j, sorted(shared)))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_no_code_cell_outside_the_solution_region_repeats_the_answer(path):
+    assert repeated_answers(_code_cells(path)) == []
+
+
+def test_the_repetition_test_finds_the_old_04_case():
+    """The 2-2-2 backward pass that stood, line for line, eight cells below exercise 2."""
+    cells = _code_cells(next(p for p in NOTEBOOKS if p.name.startswith("04")))
+    k = next(i for i, c in enumerate(cells) if "def two_layer_backward" in c)
+    copied = "\n".join(_solution_body(cells[k]).replace("/ n ", "").split("\n")[3:])
+    found = repeated_answers(cells[:k + 1] + [copied])
+    assert found and found[0][:2] == (k, k + 1), found
+
+
+def _solution_body(source):
+    return source.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0]

@@ -23,6 +23,19 @@ of stopping the kernel. A function that ran out of time is never called again. R
 lists or ndarray subclasses (masked arrays, matrices) are compared as the plain arrays of their
 data: a mask never hides a wrong value.
 
+An exercise passes only when the student wrote it (the delegation rule). Each exercise declares
+(:func:`declare_exercise`, in its topic's checker module) which mlbook code computes its answer
+and which parts of it the student may still use. While a check runs the student's function, every
+Python function entered is watched (``sys.setprofile``, and ``threading.setprofile`` for threads
+the function starts); entering an off-limits one — by any name, alias, ``getattr``, bound method,
+a layer's ``backward``, ``fit``, through a helper — makes the check ❌, naming the mlbook function
+and saying that the exercise is to write it. Removing the watch is ❌ too. Only the student's
+calls are watched, not the checker's own use of mlbook to build inputs and references.
+
+A cell that uses a student's function outside its check wraps those lines in
+``with needs("train_epochs"):`` — until the function is written, the cell shows ⏳ instead of
+stopping Run All.
+
 Hints live in a registry: :func:`register_hints` (topic modules call it at import) and
 ``hint("exercise-name", n)`` in a notebook shows hint ``n`` and says whether there are more.
 """
