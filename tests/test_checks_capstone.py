@@ -7,7 +7,7 @@ from mlbook.checks import (EXERCISES, HINTS, check_conv_input_grad, check_digits
                            check_grad_check, check_gradient_errors, check_linear,
                            check_maxpool_backward, check_net, check_relu_backward,
                            check_relu_forward, check_sgd_momentum_step,
-                           check_softmax_cross_entropy, check_train, needs)
+                           check_softmax_cross_entropy, check_train)
 
 
 def todo(*args, **kwargs):
@@ -555,7 +555,7 @@ def test_conv_input_grad_slips():
 
 
 # --------------------------------------------------------------------------------------------
-# the payoff and the notebook guard
+# the payoff
 
 @pytest.mark.slow
 def test_digits_reference_reaches_the_target():
@@ -569,14 +569,6 @@ def test_digits_refuses_an_untrained_net_and_waits_for_train():
     assert check_digits(Net, todo).status == "not_attempted"
     refused(check_digits(Net([2, 3]), train), "pass the class itself")
 
-
-def test_needs_turns_not_implemented_into_a_note(capsys):
-    with needs("Net", "train"):
-        todo()
-    assert "⏳" in capsys.readouterr().out
-    with pytest.raises(ValueError):
-        with needs("Net"):
-            raise ValueError("a real error still stops the cell")
 
 
 # --------------------------------------------------------------------------------------------

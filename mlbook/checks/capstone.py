@@ -22,10 +22,7 @@ accumulated across steps, X shuffled without y, the last epoch's weights kept in
 best one's, a network that only works with two layers, ...) and names the one that reproduces
 the student's numbers.
 
-:func:`needs` guards a notebook cell that uses exercises the student may not have written yet:
-it shows ⏳ instead of stopping Run All with a NotImplementedError.
 """
-import contextlib
 import inspect
 
 import numpy as np
@@ -48,7 +45,7 @@ from .core import (CORRECT, NOT_ATTEMPTED, WRONG, Budget, Case, CheckResult, Not
 __all__ = ["check_linear", "check_relu_forward", "check_relu_backward",
            "check_softmax_cross_entropy", "check_grad_check", "check_gradient_errors",
            "check_sgd_momentum_step", "check_net", "check_train", "check_digits",
-           "check_maxpool_backward", "check_conv_input_grad", "needs", "DIGITS_SETTINGS",
+           "check_maxpool_backward", "check_conv_input_grad", "DIGITS_SETTINGS",
            "digits_data"]
 
 # --------------------------------------------------------------------------------------------
@@ -82,19 +79,6 @@ def _wrong(exercise, text):
 def _not_a(kind, exercise, value, call):
     return _wrong(exercise, f"expected a {kind}, got {type_name(value)} — pass the {kind} itself: "
                             f"{call}")
-
-
-@contextlib.contextmanager
-def needs(*names):
-    """``with needs("Net", "train"):`` around a cell's code that calls exercises: if one of them
-    still raises NotImplementedError, the cell prints ⏳ and what to write first, instead of
-    stopping Run All. Any other error is raised as usual."""
-    try:
-        yield
-    except NotImplementedError:
-        listed = ", ".join(f"`{n}`" for n in names)
-        print(f"⏳ This cell uses {listed}: write {'it' if len(names) == 1 else 'them'} above, "
-              f"run {'its cell' if len(names) == 1 else 'their cells'}, then run this cell again.")
 
 
 def _rename(result, names):
