@@ -683,3 +683,11 @@ DELEGATING = [
 @pytest.mark.parametrize("check,args,name", DELEGATING, ids=[c.__name__ for c, _, _ in DELEGATING])
 def test_delegating_answer_is_refused_naming_the_function(check, args, name):
     refused(check(*args), name, "write it yourself")
+
+
+def test_a_train_that_fetches_the_held_out_digits_is_refused():
+    def peeking_train(net, X, y, X_val, y_val, **settings):
+        from mlbook.checks.capstone import digits_data
+        *_, X_test, y_test = digits_data()      # then it would train on them too
+        return None
+    refused(check_digits(Net, peeking_train), "digits_data", "write it yourself")

@@ -29,6 +29,7 @@ import numpy as np
 
 import mlbook.activations
 import mlbook.conv
+import mlbook.datasets.mnist
 import mlbook.gradcheck
 import mlbook.ladder
 import mlbook.layers
@@ -62,8 +63,8 @@ declare_exercise("grad_check", off_limits=[mlbook.gradcheck])
 declare_exercise("gradient_errors", off_limits=[mlbook.gradcheck])
 declare_exercise("sgd_momentum_step", off_limits=[mlbook.optim])
 declare_exercise("Net", off_limits=_LAYERS)
-declare_exercise("train", off_limits=_LAYERS + [mlbook.optim, mlbook.losses, mlbook.ladder])
-declare_exercise("digits", off_limits=_LAYERS + [mlbook.optim, mlbook.losses, mlbook.ladder])
+# the data loaders too: a train that fetched the held-out digits itself could train on them
+_TRAINING = _LAYERS + [mlbook.optim, mlbook.losses, mlbook.ladder, mlbook.datasets.mnist]
 declare_exercise("maxpool_backward", off_limits=[mlbook.conv, _conv_layers.MaxPool2D])
 declare_exercise("conv_input_grad", off_limits=[mlbook.conv, _conv_layers.Conv2D])
 
@@ -1021,8 +1022,11 @@ def digits_data():
     return X[:k], y[:k], X[k:], y[k:], X_test, y_test
 
 
-def _digits_run(Net, train):
-    X, y, X_val, y_val, X_test, y_test = digits_data()
+declare_exercise("train", off_limits=_TRAINING + [digits_data])
+declare_exercise("digits", off_limits=_TRAINING + [digits_data])
+
+
+def _digits_run(Net, train, X, y, X_val, y_val, X_test, y_test):
     s = DIGITS_SETTINGS
     net = Net(list(s["sizes"]), rng=s["seed"])
     history = train(net, X, y, X_val, y_val, epochs=s["epochs"], batch_size=s["batch_size"],
@@ -1043,7 +1047,8 @@ def check_digits(Net, train):
              f"batches of {s['batch_size']}, lr {s['lr']}, momentum {s['momentum']}), tested on "
              f"the 2,000 held-out digits")
     try:
-        got, error = _call(lambda: _digits_run(Net, train), Case(label=label), exercise=exercise,
+        got, error = _call(lambda *data: _digits_run(Net, train, *data),
+                           Case(*digits_data(), label=label), exercise=exercise,
                            budget=Budget(DIGITS_BUDGET))
     except NotAttempted:
         return CheckResult(NOT_ATTEMPTED, exercise, "Net and train must be written first "
