@@ -691,3 +691,13 @@ def test_a_train_that_fetches_the_held_out_digits_is_refused():
         *_, X_test, y_test = digits_data()      # then it would train on them too
         return None
     refused(check_digits(Net, peeking_train), "digits_data", "write it yourself")
+
+
+def test_digits_out_of_time_says_what_a_correct_run_takes(monkeypatch):
+    import mlbook.checks.capstone as capstone
+    monkeypatch.setattr(capstone, "DIGITS_BUDGET", 1.0)
+
+    def endless(net, *args, **kwargs):
+        while True:
+            net.forward(args[0][:10])
+    refused(check_digits(Net, endless), "was stopped", "about 10 s")

@@ -1046,13 +1046,19 @@ def check_digits(Net, train):
     label = (f"Net({s['sizes']}) trained by your train on 7,000 digits ({s['epochs']} epochs, "
              f"batches of {s['batch_size']}, lr {s['lr']}, momentum {s['momentum']}), tested on "
              f"the 2,000 held-out digits")
+    budget = Budget(DIGITS_BUDGET)
     try:
         got, error = _call(lambda *data: _digits_run(Net, train, *data),
-                           Case(*digits_data(), label=label), exercise=exercise,
-                           budget=Budget(DIGITS_BUDGET))
+                           Case(*digits_data(), label=label), exercise=exercise, budget=budget)
     except NotAttempted:
         return CheckResult(NOT_ATTEMPTED, exercise, "Net and train must be written first "
                                                    "(check_net and check_train ✅).")
+    if error and budget.remaining() <= 0:
+        return _wrong(exercise, f"{label}:\nyour code ran for {DIGITS_BUDGET:g} s and was "
+                                f"stopped. A correct Net and train need about 10 s on one core; "
+                                f"do check_net and check_train pass in well under a second? (On "
+                                f"a busy machine, numpy's multi-threaded BLAS can be many times "
+                                f"slower: set OPENBLAS_NUM_THREADS=1 before starting Jupyter.)")
     if error:
         return _wrong(exercise, f"{label}:\nyour code {error}")
     history, accuracy = got
