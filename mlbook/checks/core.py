@@ -266,11 +266,6 @@ def _function_code(fn):
     return code if isinstance(code, types.CodeType) else None
 
 
-def _name_of(code, owner):
-    return f"{owner}.{code.co_qualname}" if hasattr(code, "co_qualname") else \
-        f"{owner}.{code.co_name}"
-
-
 _PLUMBING = frozenset({"__init__", "__new__", "__repr__", "__str__", "__init_subclass__",
                        "__getattr__", "__dir__", "__format__"})  # building/showing an object
 
@@ -325,6 +320,10 @@ def _codes_of(obj):
 _MLBOOK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _TAMPER = frozenset(f for f in (sys.setprofile, getattr(_thread, "start_new_thread", None),
                                 getattr(_thread, "start_joinable_thread", None)) if f is not None)
+# Python functions that would keep the profiler from the threads the student starts
+_TAMPER_CODES = {f.__code__: f"threading.{f.__name__}"
+                 for f in (threading.setprofile, getattr(threading, "setprofile_all_threads", None))
+                 if f is not None}
 
 
 class _Watch:
@@ -336,9 +335,12 @@ class _Watch:
     """
 
     def __init__(self, rule):
-        self.off, self.entries = rule.resolve()
+        off, self.entries = rule.resolve()
+        self.off = dict(off)
+        self.off.update(_TAMPER_CODES)
         self.pending = rule.pending()
-        self.off_ids = {id(code): name for code, name in self.off.items()}
+        self.off_ids = {id(code): name for code, name in off.items()}
+        self.tamper_ids = {id(code): name for code, name in _TAMPER_CODES.items()}
         self.hits, self.tampered, self.done, self.lost = [], [], False, False
         off, on_hit, tamper, on_tamper = self.off, self._on_hit, _TAMPER, self._on_tamper
 
@@ -351,8 +353,13 @@ class _Watch:
         self.profile = profile
 
     def _on_hit(self, frame):
+        if self.done:
+            return
+        if id(frame.f_code) in self.tamper_ids:
+            self.tampered.append(self.tamper_ids[id(frame.f_code)])
+            return
         name = self.off_ids.get(id(frame.f_code))     # code objects compare by value: want identity
-        if self.done or self.hits or name is None:
+        if self.hits or name is None:
             return
         up = frame.f_back
         while up is not None:
