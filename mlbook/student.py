@@ -300,9 +300,9 @@ def _state(path, expected_text):
         if len(sources) < len(written):
             edited.append(len(sources) + 1)
         changed = stamp.get("notebook") != expected["metadata"][STAMP]["notebook"]
-    else:   # a copy from before the stamp: compare its exercise cells with what would be written
+    else:   # a copy from before the stamp: an exercise cell whose stub line was replaced
         edited = [k for k, (src, cell) in enumerate(zip(sources, expected["cells"]), start=1)
-                  if STUB in _source_text(cell) and src != _source_text(cell)]
+                  if STUB in _source_text(cell) and src != _source_text(cell) and STUB not in src]
         if len(sources) != len(expected["cells"]) and not edited:
             edited = [min(len(sources), len(expected["cells"])) + 1]
         changed = True
