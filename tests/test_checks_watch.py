@@ -25,12 +25,12 @@ def test_previous_profilers_are_restored():
     sys.setprofile(mine)
     try:
         assert check_sigmoid_grad(own_sigmoid_grad)
-        assert sys.getprofile() is mine and threading._profile_hook is mine
+        assert sys.getprofile() is mine and threading.getprofile() is mine
     finally:
         sys.setprofile(None)
         threading.setprofile(None)
     assert check_sigmoid_grad(own_sigmoid_grad)
-    assert sys.getprofile() is None and threading._profile_hook is None
+    assert sys.getprofile() is None and threading.getprofile() is None
 
 
 def test_a_thread_the_student_starts_is_watched():
@@ -158,7 +158,7 @@ def test_needs_skips_the_rest_of_the_cell_with_a_waiting_box(capsys):
 
 def test_keeping_the_watch_from_new_threads_is_refused():
     def sneaky(x):
-        hook = threading._profile_hook
+        hook = threading.getprofile()
         threading.setprofile(None)
         box = {}
         t = threading.Thread(target=lambda: box.update(r=act.sigmoid_grad(x)))
@@ -168,4 +168,4 @@ def test_keeping_the_watch_from_new_threads_is_refused():
         return box["r"]
     text = str(check_sigmoid_grad(sneaky))
     assert "❌" in text and "threading.setprofile" in text, text
-    assert threading._profile_hook is None
+    assert threading.getprofile() is None

@@ -377,7 +377,7 @@ class _Watch:
         self.tampered.append(f"{getattr(arg, '__module__', None) or '?'}.{getattr(arg, '__name__', arg)}")
 
     def __enter__(self):
-        self.previous = sys.getprofile(), getattr(threading, "_profile_hook", None)
+        self.previous = sys.getprofile(), threading.getprofile()
         threading.setprofile(self.profile)
         sys.setprofile(self.profile)
         return self
@@ -395,7 +395,7 @@ class _Watch:
         """Stop watching: new threads no longer get the profiler (also after a timeout, when the
         student's function still runs in a watchdog's thread)."""
         self.done = True
-        if getattr(threading, "_profile_hook", None) is self.profile:
+        if threading.getprofile() is self.profile:
             threading.setprofile(self.previous[1])
 
     def verdict(self, exercise):
