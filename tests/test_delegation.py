@@ -175,6 +175,12 @@ DELEGATING = {
          "def he_normal(shape, *, fan_in, fan_out, rng):\n"
          "    return he_init(shape, fan_in=fan_in, fan_out=fan_out, rng=rng)",
          "mlbook.init.he_normal"),
+        ("def he_normal(shape, *, fan_in, fan_out, rng):\n"        # through a constructor
+         "    from mlbook.layers import Conv2D, Dense\n"
+         "    if len(shape) == 2:\n"
+         "        return Dense(*shape, rng=rng, init='he_normal').params['W']\n"
+         "    return Conv2D(shape[1], shape[0], shape[2], rng=rng, init='he_normal').params['W']",
+         "mlbook.init"),
     ],
     "check_batchnorm_backward": [
         ("def batchnorm_backward(dy, x, gamma, eps):\n"

@@ -215,19 +215,22 @@ class ExerciseRule:
         module named by a string has been imported since)."""
         key = self.pending()
         if self._resolved is None or key != self._key:
-            allowed = {}
+            allowed, plumbing = {}, set()
             for obj in self.may_use:
-                allowed.update(_codes_of(obj))
+                allowed.update(_codes_of(obj, plumbing))
             off = {}
             for obj in self.off_limits:
                 if isinstance(obj, str):
                     if obj not in sys.modules:
                         continue
                     obj = sys.modules[obj]
-                off.update(_codes_of(obj))
+                off.update(_codes_of(obj, plumbing))
             for code in allowed:
                 off.pop(code, None)
-            entries = frozenset(allowed) | frozenset(_PLUMBING_CODES)
+            # what the constructor of an off-limits class calls is allowed: building a Dense
+            # layer is not computing dense_backward (but a Dense built for he_normal is: its
+            # constructor is not off limits there, so its call into mlbook.init is flagged)
+            entries = frozenset(allowed) | frozenset(plumbing)
             self._resolved, self._key = (off, entries), key
         return self._resolved
 
@@ -270,10 +273,7 @@ _PLUMBING = frozenset({"__init__", "__new__", "__repr__", "__str__", "__init_sub
                        "__getattr__", "__dir__", "__format__"})  # building/showing an object
 
 
-_PLUMBING_CODES = set()
-
-
-def _class_codes(cls, out):
+def _class_codes(cls, out, plumbing):
     """Every function, method, property accessor, staticmethod and classmethod of ``cls`` and
     of its mlbook base classes — except constructing and showing an object (``_PLUMBING``)."""
     for klass in cls.__mro__:
@@ -283,7 +283,7 @@ def _class_codes(cls, out):
             if key in _PLUMBING:
                 code = _function_code(value) if callable(value) else None
                 if code is not None:
-                    _PLUMBING_CODES.add(code)      # what a constructor calls is allowed too
+                    plumbing.add(code)
                 continue
             parts = (value.fget, value.fset, value.fdel) if isinstance(value, property) else (value,)
             for part in parts:
@@ -292,8 +292,9 @@ def _class_codes(cls, out):
                     out[code] = f"{klass.__module__}.{klass.__qualname__}.{code.co_name}"
 
 
-def _codes_of(obj):
-    """{code: readable name} for a module, class or function (see :class:`ExerciseRule`)."""
+def _codes_of(obj, plumbing):
+    """{code: readable name} for a module, class or function (see :class:`ExerciseRule`); the
+    constructors of its classes go into the set ``plumbing``."""
     out = {}
     if isinstance(obj, types.ModuleType):
         home = getattr(obj, "__file__", None)
@@ -301,13 +302,13 @@ def _codes_of(obj):
             if key.startswith("__"):                # module __getattr__ / __dir__: plumbing
                 continue
             if isinstance(value, type) and value.__module__ == obj.__name__:
-                _class_codes(value, out)
+                _class_codes(value, out, plumbing)
             elif callable(value) or isinstance(value, (staticmethod, classmethod)):
                 code = _function_code(value)
                 if code is not None and code.co_filename == home:
                     out[code] = f"{obj.__name__}.{getattr(value, '__qualname__', code.co_name)}"
     elif isinstance(obj, type):
-        _class_codes(obj, out)
+        _class_codes(obj, out, plumbing)
     else:
         code = _function_code(obj)
         if code is None:
