@@ -422,7 +422,10 @@ class _Watch:
 def _may_use_text(exercise):
     rule = EXERCISES.get(exercise)
     names = [getattr(o, "__name__", repr(o)) for o in (rule.may_use if rule else ())]
-    return f"; so is {', '.join(names)}" if names else ""
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f", and so {'is' if len(names) == 1 else 'are'} mlbook's {listed}"
 
 
 # --------------------------------------------------------------------------------------------
