@@ -24,6 +24,13 @@ is put at the top saying where the notebook comes from. Malformed markers are er
 notebook and the cell and line, and so are near misses that would otherwise leave a solution in
 the student's copy (``# BEGIN SOLUTION``, ``### begin solution``, ``### BEGIN SOLUTIONS`` ...).
 
+Regenerating never loses a student's work: each student copy records in its metadata
+(``mlbook_student``) a digest of every cell it was written with, so a later run knows a copy whose
+cells were edited (the student's answers: it is kept, and ``--check`` says "your answers are in
+it") from one that is merely stale (the course changed: it is rewritten). Notebooks in
+``student/`` that it did not write (JupyterLab's ``-Copy1`` files) are never deleted. ``--force``
+overwrites and deletes anyway.
+
 ``--nbgrader DIR`` writes an nbgrader (0.9, schema 3) course source instead,
 ``DIR/source/<notebook stem>/<notebook>.ipynb``: every code cell with a solution region becomes an
 nbgrader solution cell (nbgrader's own ``### BEGIN SOLUTION`` markers, kept), every check cell a
@@ -300,9 +307,9 @@ def _state(path, expected_text):
         if len(sources) < len(written):
             edited.append(len(sources) + 1)
         changed = stamp.get("notebook") != expected["metadata"][STAMP]["notebook"]
-    else:   # a copy from before the stamp: compare its exercise cells with what would be written
+    else:   # a copy from before the stamp: an exercise cell whose stub line was replaced
         edited = [k for k, (src, cell) in enumerate(zip(sources, expected["cells"]), start=1)
-                  if STUB in _source_text(cell) and src != _source_text(cell)]
+                  if STUB in _source_text(cell) and src != _source_text(cell) and STUB not in src]
         if len(sources) != len(expected["cells"]) and not edited:
             edited = [min(len(sources), len(expected["cells"])) + 1]
         changed = True

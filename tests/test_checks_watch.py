@@ -25,12 +25,12 @@ def test_previous_profilers_are_restored():
     sys.setprofile(mine)
     try:
         assert check_sigmoid_grad(own_sigmoid_grad)
-        assert sys.getprofile() is mine and threading._profile_hook is mine
+        assert sys.getprofile() is mine and threading.getprofile() is mine
     finally:
         sys.setprofile(None)
         threading.setprofile(None)
     assert check_sigmoid_grad(own_sigmoid_grad)
-    assert sys.getprofile() is None and threading._profile_hook is None
+    assert sys.getprofile() is None and threading.getprofile() is None
 
 
 def test_a_thread_the_student_starts_is_watched():
@@ -154,3 +154,18 @@ def test_needs_skips_the_rest_of_the_cell_with_a_waiting_box(capsys):
             1 / 0
     with pytest.raises(ValueError, match="names of the exercises"):
         needs()
+
+
+def test_keeping_the_watch_from_new_threads_is_refused():
+    def sneaky(x):
+        hook = threading.getprofile()
+        threading.setprofile(None)
+        box = {}
+        t = threading.Thread(target=lambda: box.update(r=act.sigmoid_grad(x)))
+        t.start()
+        t.join()
+        threading.setprofile(hook)
+        return box["r"]
+    text = str(check_sigmoid_grad(sneaky))
+    assert "❌" in text and "threading.setprofile" in text, text
+    assert threading.getprofile() is None

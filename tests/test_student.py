@@ -318,3 +318,25 @@ def test_nbgrader_command_line(tmp_path):
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "02_b.ipynb, cell 1, line 1" in result.stdout
     assert not (tmp_path / "course2" / "source").exists()     # nothing half-written
+
+
+def test_a_copy_from_before_the_stamp_is_judged_by_its_exercise_cells(tmp_path):
+    """Copies written by the generator before it stamped them: an exercise cell whose stub was
+    replaced holds the student's answer; a changed docstring around the stub is the course's."""
+    _course(tmp_path)
+    generate(tmp_path)
+    path = tmp_path / "student" / "01_a.ipynb"
+    nb = json.loads(path.read_text())
+    del nb["metadata"]["mlbook_student"]
+    cell = nb["cells"][2]
+    cell["source"] = "".join(cell["source"]).replace("Double x.", "Double x (old wording).")
+    path.write_text(json.dumps(nb))                          # an old, unedited copy
+    assert generate(tmp_path) == 0 and "old wording" not in path.read_text()
+    nb = json.loads(path.read_text())
+    del nb["metadata"]["mlbook_student"]
+    cell = nb["cells"][2]
+    cell["source"] = "".join(cell["source"]).replace('raise NotImplementedError("exercise")',
+                                                     "return x + x")
+    path.write_text(json.dumps(nb))                          # an old copy with an answer
+    _course(tmp_path, "Intro, revised")
+    assert generate(tmp_path) == 1 and "return x + x" in path.read_text()

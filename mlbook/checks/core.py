@@ -215,19 +215,22 @@ class ExerciseRule:
         module named by a string has been imported since)."""
         key = self.pending()
         if self._resolved is None or key != self._key:
-            allowed = {}
+            allowed, plumbing = {}, set()
             for obj in self.may_use:
-                allowed.update(_codes_of(obj))
+                allowed.update(_codes_of(obj, plumbing))
             off = {}
             for obj in self.off_limits:
                 if isinstance(obj, str):
                     if obj not in sys.modules:
                         continue
                     obj = sys.modules[obj]
-                off.update(_codes_of(obj))
+                off.update(_codes_of(obj, plumbing))
             for code in allowed:
                 off.pop(code, None)
-            entries = frozenset(allowed) | frozenset(_PLUMBING_CODES)
+            # what the constructor of an off-limits class calls is allowed: building a Dense
+            # layer is not computing dense_backward (but a Dense built for he_normal is: its
+            # constructor is not off limits there, so its call into mlbook.init is flagged)
+            entries = frozenset(allowed) | frozenset(plumbing)
             self._resolved, self._key = (off, entries), key
         return self._resolved
 
@@ -266,19 +269,11 @@ def _function_code(fn):
     return code if isinstance(code, types.CodeType) else None
 
 
-def _name_of(code, owner):
-    return f"{owner}.{code.co_qualname}" if hasattr(code, "co_qualname") else \
-        f"{owner}.{code.co_name}"
-
-
 _PLUMBING = frozenset({"__init__", "__new__", "__repr__", "__str__", "__init_subclass__",
                        "__getattr__", "__dir__", "__format__"})  # building/showing an object
 
 
-_PLUMBING_CODES = set()
-
-
-def _class_codes(cls, out):
+def _class_codes(cls, out, plumbing):
     """Every function, method, property accessor, staticmethod and classmethod of ``cls`` and
     of its mlbook base classes — except constructing and showing an object (``_PLUMBING``)."""
     for klass in cls.__mro__:
@@ -288,7 +283,7 @@ def _class_codes(cls, out):
             if key in _PLUMBING:
                 code = _function_code(value) if callable(value) else None
                 if code is not None:
-                    _PLUMBING_CODES.add(code)      # what a constructor calls is allowed too
+                    plumbing.add(code)
                 continue
             parts = (value.fget, value.fset, value.fdel) if isinstance(value, property) else (value,)
             for part in parts:
@@ -297,8 +292,9 @@ def _class_codes(cls, out):
                     out[code] = f"{klass.__module__}.{klass.__qualname__}.{code.co_name}"
 
 
-def _codes_of(obj):
-    """{code: readable name} for a module, class or function (see :class:`ExerciseRule`)."""
+def _codes_of(obj, plumbing):
+    """{code: readable name} for a module, class or function (see :class:`ExerciseRule`); the
+    constructors of its classes go into the set ``plumbing``."""
     out = {}
     if isinstance(obj, types.ModuleType):
         home = getattr(obj, "__file__", None)
@@ -306,13 +302,13 @@ def _codes_of(obj):
             if key.startswith("__"):                # module __getattr__ / __dir__: plumbing
                 continue
             if isinstance(value, type) and value.__module__ == obj.__name__:
-                _class_codes(value, out)
+                _class_codes(value, out, plumbing)
             elif callable(value) or isinstance(value, (staticmethod, classmethod)):
                 code = _function_code(value)
                 if code is not None and code.co_filename == home:
                     out[code] = f"{obj.__name__}.{getattr(value, '__qualname__', code.co_name)}"
     elif isinstance(obj, type):
-        _class_codes(obj, out)
+        _class_codes(obj, out, plumbing)
     else:
         code = _function_code(obj)
         if code is None:
@@ -325,6 +321,10 @@ def _codes_of(obj):
 _MLBOOK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _TAMPER = frozenset(f for f in (sys.setprofile, getattr(_thread, "start_new_thread", None),
                                 getattr(_thread, "start_joinable_thread", None)) if f is not None)
+# Python functions that would keep the profiler from the threads the student starts
+_TAMPER_CODES = {f.__code__: f"threading.{f.__name__}"
+                 for f in (threading.setprofile, getattr(threading, "setprofile_all_threads", None))
+                 if f is not None}
 
 
 class _Watch:
@@ -336,9 +336,12 @@ class _Watch:
     """
 
     def __init__(self, rule):
-        self.off, self.entries = rule.resolve()
+        off, self.entries = rule.resolve()
+        self.off = dict(off)
+        self.off.update(_TAMPER_CODES)
         self.pending = rule.pending()
-        self.off_ids = {id(code): name for code, name in self.off.items()}
+        self.off_ids = {id(code): name for code, name in off.items()}
+        self.tamper_ids = {id(code): name for code, name in _TAMPER_CODES.items()}
         self.hits, self.tampered, self.done, self.lost = [], [], False, False
         off, on_hit, tamper, on_tamper = self.off, self._on_hit, _TAMPER, self._on_tamper
 
@@ -351,8 +354,13 @@ class _Watch:
         self.profile = profile
 
     def _on_hit(self, frame):
+        if self.done:
+            return
+        if id(frame.f_code) in self.tamper_ids:
+            self.tampered.append(self.tamper_ids[id(frame.f_code)])
+            return
         name = self.off_ids.get(id(frame.f_code))     # code objects compare by value: want identity
-        if self.done or self.hits or name is None:
+        if self.hits or name is None:
             return
         up = frame.f_back
         while up is not None:
@@ -370,7 +378,7 @@ class _Watch:
         self.tampered.append(f"{getattr(arg, '__module__', None) or '?'}.{getattr(arg, '__name__', arg)}")
 
     def __enter__(self):
-        self.previous = sys.getprofile(), getattr(threading, "_profile_hook", None)
+        self.previous = sys.getprofile(), threading.getprofile()
         threading.setprofile(self.profile)
         sys.setprofile(self.profile)
         return self
@@ -388,7 +396,7 @@ class _Watch:
         """Stop watching: new threads no longer get the profiler (also after a timeout, when the
         student's function still runs in a watchdog's thread)."""
         self.done = True
-        if getattr(threading, "_profile_hook", None) is self.profile:
+        if threading.getprofile() is self.profile:
             threading.setprofile(self.previous[1])
 
     def verdict(self, exercise):
@@ -414,7 +422,10 @@ class _Watch:
 def _may_use_text(exercise):
     rule = EXERCISES.get(exercise)
     names = [getattr(o, "__name__", repr(o)) for o in (rule.may_use if rule else ())]
-    return f"; so is {', '.join(names)}" if names else ""
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f", and so {'is' if len(names) == 1 else 'are'} mlbook's {listed}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -464,7 +464,7 @@ def _safe(fn):
 
 # a widget cell displays an explorer (tagged nbval-ignore-output, which the page does not show;
 # a timing cell is tagged too, but shows text)
-_EXPLORER_CALL = re.compile(r"\b\w*(?:explorer|stepper|editor|race|VBox|HBox)\(")
+_EXPLORER_CALL = re.compile(r"\b(?:\w+_)?(?:explorer|stepper|editor|race)\(|\b[VH]Box\(")
 
 
 def widget_cells(page):
