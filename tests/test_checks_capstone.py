@@ -701,3 +701,24 @@ def test_digits_out_of_time_says_what_a_correct_run_takes(monkeypatch):
         while True:
             net.forward(args[0][:10])
     refused(check_digits(Net, endless), "was stopped", "about 10 s")
+
+
+def test_train_loss_recorded_another_way_is_named():
+    """Right weights, but the loss of each epoch recorded as notebook 04 did (the whole set after
+    the epoch) or weighted by batch size; and a history that is not numbers."""
+    from mlbook.checks import capstone
+    h, _ = capstone._train_reference("loss_full")
+
+    def replay(net, X, y, X_val, y_val, **settings):
+        history = train(net, X, y, X_val, y_val, **settings)
+        history["train_loss"] = list(h["train_loss"])
+        return history
+    refused(check_train(replay), "not the loss on the whole training set")
+    h2, _ = capstone._train_reference("loss_weighted")
+
+    def weighted(net, X, y, X_val, y_val, **settings):
+        history = train(net, X, y, X_val, y_val, **settings)
+        history["train_loss"] = list(h2["train_loss"])
+        return history
+    refused(check_train(weighted), "not weighted by batch size")
+    refused(check_train(lambda *a, **k: {"train_loss": ["x"], "val_acc": [], "best_epoch": 0}))
