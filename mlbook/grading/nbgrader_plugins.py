@@ -55,6 +55,8 @@ class IsolatedGrade(NbGraderPreprocessor):
 
     timeout = Float(60.0, help="seconds per exercise before its sandbox is killed").tag(config=True)
     memory_mb = Integer(2048, help="address space of the student's process, MiB").tag(config=True)
+    time_budget = Float(10.0, help="seconds the student's function may run per check "
+                                   "(all its calls together)").tag(config=True)
     workers = Integer(2, help="exercises graded at the same time").tag(config=True)
 
     def preprocess(self, nb, resources):
@@ -74,7 +76,7 @@ class IsolatedGrade(NbGraderPreprocessor):
                 return {"status": "wrong", "message": f"❌ Not yet — {program.exercise}\n   "
                         f"{program.problem}", "mode": "static", "hidden": 0, "error": None}
             return sandbox.run(program, hidden=hidden, timeout=self.timeout,
-                               memory_bytes=self.memory_mb * 2 ** 20)
+                               memory_bytes=self.memory_mb * 2 ** 20, time_budget=self.time_budget)
 
         with concurrent.futures.ThreadPoolExecutor(max(1, self.workers)) as pool:
             verdicts = dict(zip(programs, pool.map(grade, programs.values())))

@@ -279,8 +279,9 @@ def generate_course(out_dir, notebooks_dir=None, out=None, *, course_id="mlbook"
         made = {}
         for path in sorted(found.glob(NOTEBOOK_GLOB)):
             nb = json.loads(path.read_text(encoding="utf-8"))
-            if has_exercises(nb):
-                made[path] = _dumps(make_release_notebook(nb, name=path.name, hints=hints))
+            release = make_release_notebook(nb, name=path.name, hints=hints)   # validates
+            if has_exercises(nb):                   # 00 has none: it is not an assignment
+                made[path] = _dumps(release)
     except MarkerError as exc:
         print(f"error: {exc}", file=out)
         return 2

@@ -128,10 +128,13 @@ def _frame(obj):
     return struct.pack("<Q", len(data)) + data
 
 
-def run(program, *, hidden=(), seed=None, timeout=TIMEOUT, memory_bytes=MEMORY_BYTES):
+def run(program, *, hidden=(), seed=None, timeout=TIMEOUT, memory_bytes=MEMORY_BYTES,
+        time_budget=None):
     """Run ``program`` (a :class:`mlbook.grading.program.Program`) in the sandbox.
 
-    ``hidden``: paths that must not be visible (the course folder, the checkout). Returns the
+    ``hidden``: paths that must not be visible (the course folder, the checkout);
+    ``time_budget``: seconds the student's function may take per check (default: the checks'
+    own :data:`mlbook.checks.core.TIME_BUDGET`). Returns the
     verdict dict ``{"status", "message", "mode", "hidden", "error"}``; ``error`` is set when the
     grading itself failed (it is listed in the run's report, the exercise scores 0).
     """
@@ -150,7 +153,7 @@ def run(program, *, hidden=(), seed=None, timeout=TIMEOUT, memory_bytes=MEMORY_B
         cwd = tempfile.mkdtemp(prefix="mlbook-grade-")
         cmd, env = [sys.executable, "-I", "-c", boot], dict(_ENV, HOME=cwd, MPLCONFIGDIR=cwd)
     seed = secrets.randbits(32) if seed is None else seed
-    stdin = _frame(program.message(memory_bytes)) + _frame(
+    stdin = _frame(program.message(memory_bytes, time_budget)) + _frame(
         {"reference": program.reference, "seed": seed})
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True,

@@ -282,10 +282,16 @@ class _Channel:
 
 
 def _death_note(pid, exc):
-    try:
-        done, status = os.waitpid(pid, os.WNOHANG)
-    except OSError:
-        done, status = 0, 0
+    import time
+    done, status = 0, 0
+    for _ in range(50):                  # the pipe closes a moment before the process is gone
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except OSError:
+            break
+        if done:
+            break
+        time.sleep(0.01)
     if done and os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         what = "was killed (memory limit?)" if sig == signal.SIGKILL else f"was killed by signal {sig}"
@@ -410,6 +416,8 @@ def worker_main():
     import numpy as np  # noqa: F401 — imported once, before the fork
     import mlbook.checks  # noqa: F401
     from mlbook.checks import core
+    if first.get("time_budget"):
+        core.TIME_BUDGET = float(first["time_budget"])
     req_r, req_w = os.pipe()           # worker -> student process: requests (pickled, trusted)
     ans_r, ans_w = os.pipe()           # student process -> worker: answers (plain data only)
     pid = os.fork()
