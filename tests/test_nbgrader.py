@@ -224,10 +224,10 @@ def course(tmp_path_factory):
         target = course / "submitted" / "reference" / path.stem / path.name
         target.parent.mkdir(parents=True)
         shutil.copy(course / "source" / path.stem / path.name, target)
-    for stem in sorted({p.stem for p in GRADED}):
-        log += _run(course, "nbgrader", "autograde", stem, "--force",
-                    "--IsolatedGrade.time_budget=3", check=False)
-        log += _run(course, "nbgrader", "generate_feedback", stem, "--force", check=False)
+    # exit code 1: the notebook that is not JSON fails (named in the export and the report)
+    log += _run(course, "nbgrader", "autograde", "*", "--force", "--IsolatedGrade.time_budget=3",
+                check=False)
+    log += _run(course, "nbgrader", "generate_feedback", "*", "--force", check=False)
     log += _run(course, "nbgrader", "export", "--to", str(base / "grades.csv"))
     report = _run(course, "mlbook.grading.nbgrader_plugins", "report", check=False)
     return {"dir": course, "log": log, "students": students, "walker": walker[0],

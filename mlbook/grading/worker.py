@@ -197,7 +197,19 @@ def _guarded(fn, args, kwargs, exercise):
         return {"kind": "not_attempted"}
     if error:
         return {"kind": "error", "message": error, "printed": "".join(printed)}
-    return {"kind": "ok", "value": result, "printed": "".join(printed)}
+    return {"kind": "ok", "value": result, "printed": "".join(printed),
+            "rng": _rng_states(args, kwargs)}
+
+
+def _rng_states(args, kwargs):
+    """The states of the numpy Generators among the arguments after the call (the checker's
+    own generators advance as if the function had run in its process)."""
+    import numpy as np
+    out = {}
+    for key, value in list(enumerate(args)) + list(kwargs.items()):
+        if isinstance(value, np.random.Generator):
+            out[str(key)] = value.bit_generator.state
+    return out
 
 
 def student_main(program, rfd, wfd, memory_bytes):
@@ -322,7 +334,18 @@ class _Proxy:
             _raise_as_student(str(answer.get("message", "failed")))
         if kind != "ok":
             raise StudentCrashed("the process running your code sent an unexpected answer")
+        _sync_rngs(args, kwargs, answer.get("rng") or {})
         return answer.get("value")
+
+
+def _sync_rngs(args, kwargs, states):
+    import numpy as np
+    for key, value in list(enumerate(args)) + list(kwargs.items()):
+        if isinstance(value, np.random.Generator) and str(key) in states:
+            try:
+                value.bit_generator.state = states[str(key)]
+            except (TypeError, ValueError, KeyError) as exc:
+                raise StudentCrashed(f"sent back a broken generator state ({exc})") from None
 
 
 def _raise_as_student(message):
