@@ -173,6 +173,14 @@ class StudentCrashed(Exception):
     """The process running the student's code died or broke the protocol."""
 
 
+MESSAGE_ONLY = "MessageOnly"     # the student process's message is the whole story
+
+
+def _readable(text):
+    """The checker's report of a call, without the wrapper's name where the message says all."""
+    return text.replace(f"raised {MESSAGE_ONLY}: ", "")
+
+
 class Failed(Exception):
     """The student's function raised, timed out or broke the delegation rule (message says)."""
 
@@ -220,37 +228,93 @@ def student_main(program, rfd, wfd, memory_bytes):
             os.dup2(devnull, fd)
         if memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        # for an in-process check: mlbook's checker, its result class and a fingerprint of
+        # mlbook's code, all taken before any student code runs
+        import mlbook.checks
+        check_name = program["check"].split("(", 1)[0]
+        trusted = (getattr(mlbook.checks, check_name, None), mlbook.checks.core.CheckResult,
+                   _fingerprint, _same_code, _check_here, _guarded, pack, send, receive)
+        checker, cls, fingerprint, same_code, check_here, guarded, pack_, send_, receive_ = trusted
+        before = fingerprint()
         namespace = {"__name__": "__main__"}
         try:
             _exec_all(program["statements"], namespace)
             ready = {"kind": "ready"}
         except BaseException as exc:  # noqa: BLE001 — reported to the worker
             ready = {"kind": "broken", "message": f"{type(exc).__name__}: {exc}"}
-        send(wfd, pack(ready))
+        send_(wfd, pack_(ready))
         while True:
-            request = pickle.loads(receive(rfd))         # from the trusted worker
+            request = pickle.loads(receive_(rfd))        # from the trusted worker
             if request[0] == "call":
                 _, name, args, kwargs = request
-                answer = _guarded(namespace.get(name), args, kwargs, program["exercise"])
+                answer = guarded(namespace.get(name), args, kwargs, program["exercise"])
             else:                                         # "check": run the check in here
-                answer = _check_here(program["check"], namespace)
+                answer = check_here(program["check"], namespace, checker, cls)
+                if not same_code(before, fingerprint()):
+                    answer = {"kind": "verdict", "status": "wrong",
+                              "message": "your code changed mlbook's own code (a checker, the "
+                                         "result class, ...): that earns nothing"}
             try:
-                data = pack(answer)
+                data = pack_(answer)
             except NotPlain as exc:
-                data = pack({"kind": "error", "message": f"returned {exc}, which cannot be graded; "
-                                                         f"return numbers, arrays or tuples of them"})
-            send(wfd, data)
+                data = pack_({"kind": "error", "message": f"returned {exc}, which cannot be graded; "
+                                                          f"return numbers, arrays or tuples of them"})
+            send_(wfd, data)
     except BaseException:  # noqa: BLE001
         pass
     os._exit(0)
 
 
-def _check_here(check, namespace):
-    """In-process check (the exercise needs the student's live objects)."""
-    from mlbook.checks import core
-    cls = core.CheckResult
+def _import_mlbook():
+    """Import the modules a checker may reach (not the widgets, plots and sympy), so that the
+    fingerprint covers them before the student's code runs."""
+    import importlib
+    import pkgutil
+    skip = ("mlbook.widgets", "mlbook.plots", "mlbook.grading", "mlbook.symbolic")
+    todo = ["mlbook"]
+    while todo:
+        package = importlib.import_module(todo.pop())
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            if info.name.startswith(skip):
+                continue
+            try:
+                importlib.import_module(info.name)
+            except Exception:  # noqa: BLE001 — an optional part that does not import here
+                continue
+            if info.ispkg:
+                todo.append(info.name)
+
+
+def _same_code(before, after):
+    """Every mark taken before is unchanged (modules imported since add marks; that is fine)."""
+    now = dict(after)
+    return all(now.get(key) == value for key, value in before)
+
+
+def _fingerprint():
+    """Identity of every function, class attribute and module attribute of mlbook and numpy's
+    top level: changes when student code patches them."""
+    marks = []
+    for name, module in sorted(sys.modules.items()):
+        if not (name == "mlbook" or name.startswith("mlbook.") or name == "numpy"):
+            continue
+        for key, value in sorted(vars(module).items()):
+            marks.append(((name, key), (id(value), id(getattr(value, "__code__", None)))))
+            if isinstance(value, type) and str(value.__module__).startswith("mlbook"):
+                for k, v in sorted(vars(value).items()):
+                    marks.append(((name, key, k), (id(v), id(getattr(v, "__code__", None)))))
+    return marks
+
+
+def _check_here(check, namespace, checker, cls):
+    """In-process check (the exercise needs the student's live objects), with the checker
+    and result class taken before the student's code ran."""
+    if checker is None:
+        return {"kind": "verdict", "status": "wrong", "message": "no such check in mlbook"}
+    scope = dict(namespace)
+    scope[check.split("(", 1)[0]] = checker
     try:
-        result = eval(compile(check, "<check cell>", "eval"), namespace)
+        result = eval(compile(check, "<check cell>", "eval"), scope)
     except BaseException as exc:  # noqa: BLE001
         return {"kind": "verdict", "status": "wrong", "message": f"the check raised {type(exc).__name__}"}
     if type(result) is not cls:
@@ -353,8 +417,8 @@ def _raise_as_student(message):
     (e.g. ``ValueError``), from a frame without a source line (the checker reports no line)."""
     import re
     m = re.match(r"raised (\w+): (.*)$", message, re.S)
-    name, text = (m.group(1), m.group(2)) if m else ("Error", message)
-    exc = type(name if name.isidentifier() else "Error", (Failed,), {})(text)
+    name, text = (m.group(1), m.group(2)) if m else (MESSAGE_ONLY, message)
+    exc = type(name if name.isidentifier() else MESSAGE_ONLY, (Failed,), {})(text)
     exec(compile("raise exc", "<your function>", "exec"), {"exc": exc})
 
 
@@ -438,6 +502,7 @@ def worker_main():
     memory = int(first.get("memory_bytes") or 0)
     import numpy as np  # noqa: F401 — imported once, before the fork
     import mlbook.checks  # noqa: F401
+    _import_mlbook()
     from mlbook.checks import core
     if first.get("time_budget"):
         core.TIME_BUDGET = float(first["time_budget"])
@@ -486,7 +551,7 @@ def _grade(first, second, channel, core):
     if type(result) is not core.CheckResult:
         return _verdict("wrong", f"the check returned {type(result).__name__}", "isolated")
     if result.status != "correct":
-        return _verdict(result.status, str(result), "isolated")
+        return _verdict(result.status, _readable(str(result)), "isolated")
     reference = {"__name__": "__main__"}
     _exec_all(first["statements"], reference, only="context")
     for code in second["reference"]:
