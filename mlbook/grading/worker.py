@@ -27,7 +27,9 @@ or arguments that are not plain data (nodes of a graph, a model) — is checked 
 process instead ("in-process"); the verdict says so. The worker then accepts only a plain
 status/message pair from it.
 
-The worker prints one JSON line on stdout: ``{"status", "message", "mode", "hidden"}``.
+One worker grades all the exercises of a notebook, each in its own student process (all forked
+before the reference solutions are read). It prints one JSON line on stdout: a list with one
+``{"status", "message", "mode", "hidden"}`` per exercise.
 """
 import io
 import json
@@ -53,9 +55,15 @@ def send(fd, data):
         view = view[os.write(fd, view):]
 
 
-def _read_exact(fd, n):
+def _read_exact(fd, n, deadline=None):
+    import select
+    import time
     chunks, got = [], 0
     while got < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError("no answer in time")
         chunk = os.read(fd, min(n - got, 1 << 20))
         if not chunk:
             raise EOFError("the other process closed the channel")
@@ -64,11 +72,11 @@ def _read_exact(fd, n):
     return b"".join(chunks)
 
 
-def receive(fd, limit=MAX_MESSAGE):
-    (n,) = struct.unpack("<Q", _read_exact(fd, 8))
+def receive(fd, limit=MAX_MESSAGE, deadline=None):
+    (n,) = struct.unpack("<Q", _read_exact(fd, 8, deadline))
     if n > limit:
         raise ValueError(f"answer of {n} bytes is larger than the {limit} bytes allowed")
-    return _read_exact(fd, n)
+    return _read_exact(fd, n, deadline)
 
 
 class NotPlain(TypeError):
@@ -333,13 +341,16 @@ class _Channel:
     def __init__(self, pid, rfd, wfd):
         self.pid, self.rfd, self.wfd, self.dead = pid, rfd, wfd, False
 
-    def ask(self, request):
+    def ask(self, request, deadline=None):
         if self.dead:
             raise StudentCrashed("the process running your code had already stopped")
         note = None
         try:
             send(self.wfd, pickle.dumps(request))
-            return unpack(receive(self.rfd))
+            return unpack(receive(self.rfd, deadline=deadline))
+        except TimeoutError:
+            self.dead = True
+            note = "did not finish in time (an endless loop that swallows every interruption?)"
         except (EOFError, OSError, ValueError, KeyError, TypeError, struct.error) as exc:
             self.dead = True
             note = _death_note(self.pid, exc)
@@ -496,39 +507,58 @@ def _verdict(status, message, mode, hidden=0):
 
 
 def worker_main():
+    """Grade every program of one notebook: one student process per exercise, all forked before
+    the reference solutions are read; one JSON list of verdicts on stdout."""
     out = os.fdopen(os.dup(1), "w")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)     # nothing else reaches the verdict channel
     first = json.loads(receive(0).decode())
     memory = int(first.get("memory_bytes") or 0)
-    import numpy as np  # noqa: F401 — imported once, before the fork
+    import numpy as np  # noqa: F401 — imported once, before the forks
     import mlbook.checks  # noqa: F401
     _import_mlbook()
     from mlbook.checks import core
     if first.get("time_budget"):
         core.TIME_BUDGET = float(first["time_budget"])
-    req_r, req_w = os.pipe()           # worker -> student process: requests (pickled, trusted)
-    ans_r, ans_w = os.pipe()           # student process -> worker: answers (plain data only)
-    pid = os.fork()
-    if pid == 0:
-        os.close(0)
-        os.close(req_w)
-        os.close(ans_r)
-        out.close()
-        student_main(first, req_r, ans_w, memory)
-    os.close(req_r)
-    os.close(ans_w)
-    channel = _Channel(pid, ans_r, req_w)
-    second = json.loads(receive(0).decode())          # read only now: the student never holds it
-    verdict = _grade(first, second, channel, core)
-    channel.kill()
-    out.write(json.dumps(verdict) + "\n")
+    channels, mine = [], []
+    for program in first["programs"]:
+        req_r, req_w = os.pipe()       # worker -> student process: requests (pickled, trusted)
+        ans_r, ans_w = os.pipe()       # student process -> worker: answers (plain data only)
+        pid = os.fork()
+        if pid == 0:
+            for fd in [0, req_w, ans_r] + mine:
+                os.close(fd)
+            out.close()
+            student_main(program, req_r, ans_w, memory)
+        os.close(req_r)
+        os.close(ans_w)
+        mine += [ans_r, req_w]
+        channels.append(_Channel(pid, ans_r, req_w))
+    second = json.loads(receive(0).decode())          # read only now: no student process holds it
+    verdicts = []
+    for program, reference, channel in zip(first["programs"], second["references"], channels):
+        try:
+            verdict = _grade(program, {"reference": reference, "seed": second["seed"]},
+                             channel, core)
+        except Exception as exc:  # noqa: BLE001 — a fault of the grader, named as such
+            verdict = _verdict("wrong", f"grading failed: {type(exc).__name__}: {exc}", "isolated")
+            verdict["error"] = verdict["message"]
+        channel.kill()
+        verdicts.append(verdict)
+    out.write(json.dumps(verdicts) + "\n")
     out.flush()
 
 
 def _grade(first, second, channel, core):
+    import time
     exercise, check = first["exercise"], first["check"]
+    budget = float(first.get("time_budget") or core.TIME_BUDGET)
     try:
-        ready = unpack(receive(channel.rfd))
+        ready = unpack(receive(channel.rfd, deadline=time.monotonic() + 2 * budget + 10))
+    except TimeoutError:
+        channel.dead = True
+        return _verdict("wrong", str(core.CheckResult(
+            "wrong", exercise, "defining your solution did not finish in time (a class body or "
+            "default argument that loops?)")), "isolated")
     except Exception as exc:  # noqa: BLE001
         channel.dead = True
         return _verdict("wrong", f"your code could not be loaded: {_death_note(channel.pid, exc)}",
@@ -537,7 +567,7 @@ def _grade(first, second, channel, core):
         return _verdict("wrong", f"running your solution cells failed: {ready.get('message', '?')}",
                         "isolated")
     if first.get("in_process"):
-        return _in_process(channel, check, exercise, core)
+        return _in_process(channel, check, exercise, core, budget)
     namespace, calls, state = {"__name__": "__main__"}, [], {"needs_objects": False}
     for name in first["student_names"]:
         namespace[name] = _Proxy(name, channel, calls, state)
@@ -547,7 +577,7 @@ def _grade(first, second, channel, core):
     except _NeedsObjects:
         result = None
     if state["needs_objects"]:
-        return _in_process(channel, check, exercise, core)
+        return _in_process(channel, check, exercise, core, budget)
     if type(result) is not core.CheckResult:
         return _verdict("wrong", f"the check returned {type(result).__name__}", "isolated")
     if result.status != "correct":
@@ -563,9 +593,10 @@ def _grade(first, second, channel, core):
     return _verdict("correct", str(result), "isolated", hidden)
 
 
-def _in_process(channel, check, exercise, core):
+def _in_process(channel, check, exercise, core, budget):
+    import time
     try:
-        answer = channel.ask(("check", check))
+        answer = channel.ask(("check", check), deadline=time.monotonic() + 2 * budget + 10)
     except StudentCrashed as exc:
         return _verdict("wrong", str(core.CheckResult("wrong", exercise, str(exc))), "in-process")
     status = answer.get("status")
