@@ -185,7 +185,7 @@ def _slice(program, statements, references, broken, own_cell):
     chosen.reverse()
     program.statements = [{"who": s.who, "code": s.code} for s in chosen]
     student = [s for s in chosen if s.who == "student"]
-    program.student_names = sorted({n for s in student if s.is_def for n in s.defines})
+    program.student_names = sorted({n for s in student for n in s.defines})
     args = {n.id for n in ast.walk(call) if isinstance(n, ast.Name)}
     program.in_process = any(s.is_class and s.defines & args for s in student)
     cells = {s.cell_id for s in student}

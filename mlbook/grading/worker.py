@@ -576,6 +576,10 @@ def _grade(first, second, channel, core):
         result = eval(compile(check, "<check cell>", "eval"), namespace)
     except _NeedsObjects:
         result = None
+    except NameError as exc:                 # the submission does not define what is checked
+        return _verdict("wrong", str(core.CheckResult(
+            "wrong", exercise, f"{exc} — did the solution cell keep the function's name?")),
+            "isolated")
     if state["needs_objects"]:
         return _in_process(channel, check, exercise, core, budget)
     if type(result) is not core.CheckResult:
