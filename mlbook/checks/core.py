@@ -59,7 +59,7 @@ __all__ = [
     "CheckResult", "Case", "check_function", "check_gradient", "compare_output",
     "guarded_call", "hint", "register_hints", "HINTS", "NotAttempted", "TIME_BUDGET",
     "PRINT_LIMIT", "Budget", "close_to", "not_attempted", "short", "type_name",
-    "ExerciseRule", "EXERCISES", "declare_exercise", "needs",
+    "ExerciseRule", "EXERCISES", "declare_exercise", "needs", "withhold_hints",
 ]
 
 TIME_BUDGET = 10.0     # seconds a student function may run, per check (all its calls together)
@@ -934,14 +934,30 @@ class _Hint:
         return self.text
 
 
+_WITHHELD = {"everything": False, "hints": {}}
+
+
+def withhold_hints(withheld=None, *, everything=False):
+    """Graded release: ``hint()`` shows none of ``withheld`` (``{exercise: [hint numbers]}``, the
+    hints that contain an answer's code), or no hint at all with ``everything=True``. The
+    release's first, locked cell calls this (mlbook.grading.release)."""
+    _WITHHELD["everything"] = bool(everything)
+    _WITHHELD["hints"] = {name: set(nums) for name, nums in (withheld or {}).items()}
+
+
 def hint(exercise, n=1):
     """Show hint ``n`` (1-based) for ``exercise`` and say whether there are more."""
+    if _WITHHELD["everything"]:
+        return _Hint("Hints are not shown in this graded release.")
     if exercise not in HINTS:
         known = ", ".join(sorted(HINTS)) or "(none registered)"
         return _Hint(f"No hints for {exercise!r}. Exercises with hints: {known}")
     texts = HINTS[exercise]
     if not isinstance(n, int) or not 1 <= n <= len(texts):
         return _Hint(f"{exercise!r} has hints 1 to {len(texts)}; you asked for {n!r}.")
+    if n in _WITHHELD["hints"].get(exercise, ()):
+        return _Hint(f"Hint {n} of {len(texts)} for {exercise!r} is not shown in this graded "
+                     f"release: it contains the answer's code.")
     more = (f"(hint {n} of {len(texts)} — `hint({exercise!r}, {n + 1})` for the next)"
             if n < len(texts) else f"(hint {n} of {len(texts)} — that was the last one)")
     return _Hint(f"💡 {texts[n - 1]}\n\n{more}")
