@@ -231,7 +231,9 @@ def train_epoch(model, opt, X, y, *, rng, batch_size=BATCH_SIZE, epoch=None, wat
             b = order[start:start + batch_size]
             try:
                 loss, dlogits = softmax_cross_entropy(model.forward(X[b], training=True), y[b])
-            except OverflowError:
+            except OverflowError:          # FloatOverflowError of a layer or the loss
+                if watch["step"] == 1:     # before any update: the data's fault, not the lr's
+                    raise
                 loss = math.inf
             if exploded(loss, watch["first_loss"]):
                 what, detail = loss_text(loss, watch["first_loss"])
@@ -239,7 +241,13 @@ def train_epoch(model, opt, X, y, *, rng, batch_size=BATCH_SIZE, epoch=None, wat
                                        lr=opt.lr, **where)
             if watch["first_loss"] is None:
                 watch["first_loss"] = float(loss)
-            model.backward(dlogits)
+            try:
+                model.backward(dlogits)
+            except OverflowError:
+                if watch["step"] == 1:
+                    raise
+                raise divergence_error("the backward pass overflowed float64", name="gradient",
+                                       quantity="gradient", lr=opt.lr, **where) from None
             err = step_or_diverge(opt, model.params, model.grads, **where)
             if err is not None:
                 raise err

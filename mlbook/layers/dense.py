@@ -15,7 +15,7 @@ from ..activations import relu as _relu
 from ..activations import relu_grad as _relu_grad
 from ..activations import sigmoid as _sigmoid
 from ..activations import tanh as _tanh
-from ..validation import as_float_array, as_rng, check_int
+from ..validation import as_float_array, as_rng, check_int, check_overflow
 from ..init import initialize
 from .base import Layer
 
@@ -45,20 +45,26 @@ class Dense(Layer):
         self.zero_grad()
 
     def forward(self, x, training=True):
-        """x (N, n_in) -> y = x W + b, (N, n_out)."""
-        x = as_float_array(x, "x", shape=(None, self.n_in))
+        """x (N, n_in) -> y = x W + b, (N, n_out). An empty batch (N = 0) gives an empty y;
+        finite x so large that y overflows float64 is a ValueError naming x."""
+        x = as_float_array(x, "x", shape=(None, self.n_in), allow_empty=True)
         self.cache = x
-        return x @ self.params["W"] + self.params["b"]
+        W, b = self.params["W"], self.params["b"]
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = x @ W + b
+        return check_overflow(y, "Dense.forward", x=x, W=W, b=b)
 
     def backward(self, dy):
         """dy (N, n_out) -> dx (N, n_in); fills grads 'W' = x^T dy and 'b' = sum_n dy."""
         x = self.cache
         if x is None:
             raise RuntimeError("Dense.backward called before forward")
-        dy = as_float_array(dy, "dy", shape=(x.shape[0], self.n_out))
-        self.grads["W"] = x.T @ dy
-        self.grads["b"] = dy.sum(axis=0)
-        return dy @ self.params["W"].T
+        dy = as_float_array(dy, "dy", shape=(x.shape[0], self.n_out), allow_empty=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dW, db, dx = x.T @ dy, dy.sum(axis=0), dy @ self.params["W"].T
+        check_overflow((dW, db, dx), "Dense.backward", dy=dy, x=x, W=self.params["W"])
+        self.grads["W"], self.grads["b"] = dW, db
+        return dx
 
     def __repr__(self):
         return f"Dense({self.n_in}, {self.n_out})"
@@ -70,7 +76,7 @@ class _Elementwise(Layer):
     def backward(self, dy):
         if self.cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        dy = as_float_array(dy, "dy", shape=self.cache.shape)
+        dy = as_float_array(dy, "dy", shape=self.cache.shape, allow_empty=True)
         return dy * self._local_grad()
 
 
@@ -78,7 +84,7 @@ class Sigmoid(_Elementwise):
     """y = sigma(x) = 1 / (1 + e^-x);  dy/dx = y (1 - y) (cached y)."""
 
     def forward(self, x, training=True):
-        y = np.asarray(_sigmoid(as_float_array(x, "x")), dtype=float)
+        y = np.asarray(_sigmoid(as_float_array(x, "x", allow_empty=True)), dtype=float)
         self.cache = y
         return y
 
@@ -91,7 +97,7 @@ class Tanh(_Elementwise):
     """y = tanh(x);  dy/dx = 1 - y^2 (cached y)."""
 
     def forward(self, x, training=True):
-        y = np.asarray(_tanh(as_float_array(x, "x")), dtype=float)
+        y = np.asarray(_tanh(as_float_array(x, "x", allow_empty=True)), dtype=float)
         self.cache = y
         return y
 
@@ -103,7 +109,7 @@ class ReLU(_Elementwise):
     """y = max(0, x);  dy/dx = 1 where x > 0, else 0 (we take 0 at x = 0)."""
 
     def forward(self, x, training=True):
-        x = as_float_array(x, "x")
+        x = as_float_array(x, "x", allow_empty=True)
         self.cache = x
         return np.asarray(_relu(x), dtype=float)
 
@@ -122,6 +128,12 @@ class Sequential(Layer):
 
     def __init__(self, layers):
         super().__init__()
+        if hasattr(layers, "forward"):
+            raise TypeError(f"layers must be a list of layers, e.g. Sequential([{layers!r}]), got "
+                            f"a single {type(layers).__name__}")
+        if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+            raise TypeError(f"layers must be a list of layers, e.g. Sequential([Dense(2, 3), "
+                            f"ReLU()]), got {type(layers).__name__}")
         layers = list(layers)
         for i, layer in enumerate(layers):
             if not (hasattr(layer, "forward") and hasattr(layer, "backward")

@@ -257,7 +257,9 @@ def fit(model, X, y, *, loss="mse", optimizer="sgd", lr=None, epochs=10, batch_s
                 b = idx[start:start + batch_size]
                 try:
                     value, dout = loss_fn(model.forward(X[b], training=True), y[b])
-                except OverflowError:                 # raised by mlbook's losses, never silent
+                except OverflowError:      # FloatOverflowError of a layer or loss, never silent
+                    if step == 1:          # before any update: the data's fault, not the lr's
+                        raise
                     value = math.inf
                 value = float(value)
                 if exploded(value, first_loss):
@@ -267,7 +269,15 @@ def fit(model, X, y, *, loss="mse", optimizer="sgd", lr=None, epochs=10, batch_s
                     break
                 if first_loss is None:
                     first_loss = value
-                model.backward(dout)
+                try:
+                    model.backward(dout)
+                except OverflowError:
+                    if step == 1:
+                        raise
+                    diverged = divergence_error("the backward pass overflowed float64",
+                                                name="gradient", quantity="gradient",
+                                                lr=opt.lr, **where)
+                    break
                 diverged = step_or_diverge(opt, params, model.grads, **where)
                 if diverged is not None:
                     break
