@@ -72,10 +72,17 @@ def classifier_update(dataset="spirals", lr=0.03, batch_size=16, optimizer="adam
 def _result(settings, model, history, split):
     from mlbook.plots.curves import decision_grid
     X_train, y_train, X_val, y_val = split
+
+    def predict(X):                  # a diverged model's scores overflow: NaN, not an error
+        try:
+            return model.predict(X)
+        except OverflowError:
+            return np.full((len(X), model.layers[-1].n_out), np.nan)
+
     with np.errstate(over="ignore", invalid="ignore"):
-        train_acc = float(np.mean(model.predict(X_train).argmax(axis=1) == y_train))
-        val_acc = float(np.mean(model.predict(X_val).argmax(axis=1) == y_val))
-        grid = decision_grid(model.predict, np.vstack([X_train, X_val]), resolution=70)
+        train_acc = float(np.mean(predict(X_train).argmax(axis=1) == y_train))
+        val_acc = float(np.mean(predict(X_val).argmax(axis=1) == y_val))
+        grid = decision_grid(predict, np.vstack([X_train, X_val]), resolution=70)
     return dict(settings, history=history, train_acc=train_acc, val_acc=val_acc, grid=grid,
                 X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val, model=model)
 
