@@ -16,9 +16,13 @@ Training *diverges* (the learning rate is too large) when
 * the loss **explodes** before it overflows: a mini-batch loss, or a training loss measured
   after an epoch, exceeds ``MAX_GROWTH * max(1, L0)`` where ``L0`` is the loss of the first
   mini-batch before any update (``MAX_GROWTH = 1e4``: four orders of magnitude above where
-  training started, or above 1 for a loss that starts below 1).
+  training started, or above 1 for a loss that starts below 1);
+* a layer or the loss overflows float64 after the first update (a
+  :class:`~mlbook.validation.FloatOverflowError`; before any update it is the data's fault and
+  is raised as it is).
 
-The loops (:func:`fit`, :func:`mlbook.ladder.train_rung`, the explorers in
+A validation loss counts only when it is inf or NaN (a large one is overfitting, not
+divergence). The loops (:func:`fit`, :func:`mlbook.ladder.train_rung`, the explorers in
 :mod:`mlbook.widgets`) build the report with :func:`divergence_error` and hand it to
 :func:`report_divergence`: by default a :class:`~mlbook.optim.DivergenceError` is raised, or,
 with ``on_divergence="warn"``, a :class:`DivergenceWarning` with the same text is issued and the
@@ -35,8 +39,8 @@ from ..optim import DivergenceError, OPTIMIZERS, Optimizer, make_optimizer
 from ..validation import (as_float_array, as_rng, check_callable, check_choice, check_flag,
                           check_int)
 
-__all__ = ["fit", "evaluate", "MAX_GROWTH", "DivergenceWarning", "exploded", "divergence_error",
-           "report_divergence", "divergence_status", "step_or_diverge", "loss_text"]
+# (mlbook.layers re-exports these; the loops' helpers below are imported from this module)
+__all__ = ["fit", "evaluate", "MAX_GROWTH", "DivergenceWarning"]
 
 MAX_GROWTH = 1e4
 """A loss above ``MAX_GROWTH * max(1, L0)`` (L0: the first mini-batch's loss) has diverged."""
