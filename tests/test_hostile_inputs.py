@@ -663,11 +663,18 @@ SWEEP = [
        "noise", 0.1, False) for name in ("spirals", "xor", "circles", "moons")],
     ("we.forward(inputs)", lambda inputs: we.forward(inputs=inputs), "inputs",
      np.array([0.05, 0.1]), False),
+    ("random_shift_rotate", lambda images: _augment(images), "images",
+     np.random.default_rng(3).random((2, 8, 8)), False),
     ("kernel_editor_update(image)", lambda image: _kernel_editor(image, np.ones((3, 3))),
      "image", np.ones((5, 5)), False),
     ("kernel_editor_update(kernel)", lambda kernel: _kernel_editor(np.ones((5, 5)), kernel),
      "kernel", np.ones((3, 3)), False),
 ]
+
+
+def _augment(images):
+    from mlbook.datasets.augment import random_shift_rotate
+    return random_shift_rotate(images, rng=0)
 
 
 def _kernel_editor(image, kernel):
