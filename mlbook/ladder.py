@@ -38,9 +38,9 @@ import time
 import numpy as np
 
 from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Sigmoid
-from .losses import softmax_cross_entropy
 from .layers.training import (divergence_error, exploded, loss_text, report_divergence,
                               step_or_diverge)
+from .losses import softmax_cross_entropy
 from .optim import DivergenceError, Optimizer, RMSProp, SGD
 from .validation import as_rng, check_choice, check_int, check_number
 
@@ -505,7 +505,7 @@ def main(argv=None):
     for rung in args.rungs:
         with Progress(args.epochs, TITLES[rung]) as bar:
             res = train_rung(rung, train, test, epochs=args.epochs, rng=args.seed,
-                             small=args.small_convnet, progress=bar, on_divergence="warn")
+                             small=args.small_convnet, progress=bar)
         results[rung] = res["accuracy"]
         print(f"{TITLES[rung]}: test accuracy {100 * res['accuracy']:.2f} % after "
               f"{len(res['test_accuracy'])} epoch(s), {res['seconds']:.1f} s")
