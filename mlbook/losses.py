@@ -17,7 +17,6 @@ logits of 1e4 give finite values and no RuntimeWarning; probabilities are clippe
 """
 import functools
 import inspect
-import math
 
 import numpy as np
 
@@ -52,7 +51,8 @@ def _quiet(loss_fn):
     def wrapped(*args, **kwargs):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             loss, grad = loss_fn(*args, **kwargs)
-        (pname, pred), (tname, target) = list(signature.bind(*args, **kwargs).arguments.items())[:2]
+        bound = signature.bind(*args, **kwargs).arguments
+        (pname, pred), (tname, target) = list(bound.items())[:2]
         return check_overflow((loss, grad), loss_fn.__name__,
                               **{pname: np.asarray(pred, dtype=float),
                                  tname: np.asarray(target, dtype=float)})

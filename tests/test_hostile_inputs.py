@@ -843,8 +843,8 @@ def test_unclear_errors_made_clear():
     calls = [
         (lambda: Sequential(None), TypeError, "layers must be a list of layers, e.g. "
                                               "Sequential([Dense(2, 3), ReLU()]), got NoneType"),
-        (lambda: Sequential(Dense(2, 3)), TypeError, "layers must be a list of layers, e.g. "
-                                                     "Sequential([Dense(2, 3)]), got a single Dense"),
+        (lambda: Sequential(Dense(2, 3)), TypeError,
+         "layers must be a list of layers, e.g. Sequential([Dense(2, 3)]), got a single Dense"),
         (lambda: _after_forward(Flatten(), _IMG).backward(np.ones((2, 35))), ValueError,
          "Flatten.backward: dy must have the output's shape (2, 36), got (2, 35)"),
         (lambda: dropout_backward(np.ones(3), None), TypeError,

@@ -64,7 +64,8 @@ def exploded(loss, first_loss):
 
 def loss_text(loss, first_loss):
     """What :func:`exploded` found, as ``(what, detail)`` for :func:`divergence_error`:
-    ``("the loss became nan", None)`` or ``("the loss exploded to 2.6e+10", "over 1e+04 x ...")``."""
+    ``("the loss became nan", None)`` or
+    ``("the loss exploded to 2.6e+10", "over 10000 x max(1, L0) with L0 = ...")``."""
     if not math.isfinite(loss):
         return f"the loss became {loss}", None
     return (f"the loss exploded to {loss:.3g}",
