@@ -155,7 +155,9 @@ def as_float_array(x, name, *, ndim=None, shape=None, allow_empty=False, finite=
     given. Booleans, strings, objects and complex numbers are a TypeError. ``ndim`` (an int or a tuple of
     allowed ints) and ``shape`` (a tuple, ``None`` entries match anything: shown as N for the
     first axis, the batch, and "any" elsewhere) are checked; an empty
-    array is a ValueError unless ``allow_empty``; with ``finite=True`` NaN/inf are a ValueError.
+    array is a ValueError unless ``allow_empty`` — or unless ``shape`` is given and only the
+    batch (first) axis is 0: an empty batch, which layers pass through like numpy and PyTorch;
+    with ``finite=True`` NaN/inf are a ValueError.
     """
     want = "a real number or an array of real numbers"
     if isinstance(x, (str, bytes)):
@@ -187,7 +189,8 @@ def as_float_array(x, name, *, ndim=None, shape=None, allow_empty=False, finite=
             dims = [("N" if i == 0 else "any") if s is None else str(s) for i, s in enumerate(shape)]
             want = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
             raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
-    if not allow_empty and arr.size == 0:
+    empty_batch = shape is not None and arr.ndim > 0 and arr.shape[0] == 0 and all(arr.shape[1:])
+    if not allow_empty and arr.size == 0 and not empty_batch:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     if finite and not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))

@@ -280,7 +280,8 @@ CATALOGUE.append((
      "lr": [0, -1.0, math.nan, math.inf, "0.1", True, 1j], "epochs": "int>=1", "batch_size": [2.5, "4", None, True, 0, 13],
      "validation": [3, (1, 2, 3), (_x(3, 2), np.arange(2)), ("abc", np.arange(3))],
      "shuffle": "flag", "seed": "rng", "patience": [0, 2.5, "2", -1],
-     "restore_best": "flag", "schedule": [3, "step"], "callback": [3, "print"]},
+     "restore_best": "flag", "schedule": [3, "step"], "callback": [3, "print"],
+     "on_divergence": ["ignore", "quiet", None, 3, True]},
 ))
 CATALOGUE.append((
     "fit(optimizer instance, lr)", lambda lr: _fit(optimizer=optim.Adam(0.01), lr=lr),

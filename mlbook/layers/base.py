@@ -6,14 +6,55 @@
     layer.grads   -> same keys and shapes as params, filled by backward
 
 Optimizers update ``params`` arrays in place, so a layer must never rebind them.
+
+Overflow is checked here, once for every layer, so each ``forward``/``backward`` reads like its
+formulas: a subclass's two methods run under ``np.errstate`` (no RuntimeWarning escapes), and
+when finite input gives an inf/NaN result (the output, or for backward also a gradient) they
+raise :class:`~mlbook.validation.FloatOverflowError` naming the input that is too large
+(``x``/``dy``, a parameter, or the x cached by forward). NaN/inf in an input still propagates.
 """
+import functools
+
 import numpy as np
+
+from ..validation import check_overflow
 
 __all__ = ["Layer"]
 
 
+def _overflow_guarded(method, arg):
+    """``method`` under np.errstate, its results checked by :func:`check_overflow`."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = method(self, *args, **kwargs)
+            value = args[0] if args else kwargs.get(arg)
+            results = (out,) if arg == "x" else (out, *self.grads.values())
+            inputs = {arg: np.asarray(value, dtype=float)}
+            inputs.update((f"params[{k!r}]", v) for k, v in self.params.items())
+            if arg == "dy" and isinstance(self.cache, np.ndarray):
+                inputs["the x of the forward pass"] = self.cache
+        check_overflow(results, f"{type(self).__name__}.{method.__name__}", **inputs)
+        return out
+    guarded.overflow_guarded = True
+    return guarded
+
+
 class Layer:
-    """Base class: no parameters, identity forward. Subclasses override forward/backward."""
+    """Base class: no parameters, identity forward. Subclasses override forward/backward
+    (wrapped by the overflow guard described in the module docstring; a container such as
+    Sequential sets ``overflow_guard = False``: its layers check themselves)."""
+
+    overflow_guard = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("overflow_guard", True):
+            return
+        for name, arg in (("forward", "x"), ("backward", "dy")):
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "overflow_guarded", False):
+                setattr(cls, name, _overflow_guarded(method, arg))
 
     def __init__(self):
         self.params = {}

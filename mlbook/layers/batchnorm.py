@@ -48,8 +48,7 @@ statistics per channel over N, H and W (one gamma and beta per channel).
 """
 import numpy as np
 
-from ..validation import (as_float_array, check_int, check_number, check_overflow,
-                          check_positive)
+from ..validation import as_float_array, check_int, check_number, check_positive
 from .base import Layer
 
 __all__ = ["BatchNorm", "BatchNorm2D", "batchnorm_forward", "batchnorm_backward"]
@@ -144,9 +143,7 @@ class BatchNorm(Layer):
         rows = self._to_rows(x)
         gamma, beta = self.params["gamma"], self.params["beta"]
         training = training and rows.shape[0] > 0      # an empty batch has no statistics
-        with np.errstate(over="ignore", invalid="ignore"):
-            y, cache = self._normalize(rows, gamma, beta, training, shape)
-        check_overflow(y, f"{self._who}.forward", x=rows)
+        y, cache = self._normalize(rows, gamma, beta, training, shape)
         self.cache = (cache, training, shape)
         return self._from_rows(y, shape)
 
@@ -182,14 +179,11 @@ class BatchNorm(Layer):
             raise ValueError(f"{self._who}.backward: dy must have the output's shape {shape}, "
                              f"got {dy.shape}")
         rows = self._rows(dy)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if training:
-                dx, dgamma, dbeta = batchnorm_backward(rows, cache)
-            else:                    # running statistics are constants: a per-feature scale
-                xhat, gamma, s = cache
-                dx, dgamma, dbeta = (rows * gamma * s, (rows * xhat).sum(axis=0),
-                                     rows.sum(axis=0))
-        check_overflow((dx, dgamma, dbeta), f"{self._who}.backward", dy=rows)
+        if training:
+            dx, dgamma, dbeta = batchnorm_backward(rows, cache)
+        else:                        # running statistics are constants: a per-feature scale
+            xhat, gamma, s = cache
+            dx, dgamma, dbeta = rows * gamma * s, (rows * xhat).sum(axis=0), rows.sum(axis=0)
         self.grads["gamma"], self.grads["beta"] = dgamma, dbeta
         return self._from_rows(dx, shape)
 

@@ -9,7 +9,7 @@
 import numpy as np
 
 from ..activations import maxout_backward
-from ..validation import as_float_array, as_rng, check_int, check_overflow
+from ..validation import as_float_array, as_rng, check_int
 from .base import Layer
 
 __all__ = ["Maxout"]
@@ -37,9 +37,8 @@ class Maxout(Layer):
         """x (N, n_in) -> y (N, n_out), the max over each unit's pieces."""
         n_in = self.params["W"].shape[0]
         x = as_float_array(x, "Maxout.forward: x", shape=(None, n_in), allow_empty=True)
-        with np.errstate(over="ignore", invalid="ignore"):
-            z = np.einsum("nd,dok->nok", x, self.params["W"]) + self.params["b"]
-        self._x, self._z = x, check_overflow(z, "Maxout.forward", x=x, W=self.params["W"])
+        self._x = x
+        self._z = np.einsum("nd,dok->nok", x, self.params["W"]) + self.params["b"]
         return np.max(self._z, axis=-1)
 
     def backward(self, dy):
@@ -48,9 +47,6 @@ class Maxout(Layer):
             raise RuntimeError("Maxout.backward called before forward")
         dy = as_float_array(dy, "Maxout.backward: dy", shape=self._z.shape[:2], allow_empty=True)
         dz = maxout_backward(dy, self._z)                      # (N, n_out, k), routed to winners
-        with np.errstate(over="ignore", invalid="ignore"):
-            dW, db = np.einsum("nd,nok->dok", self._x, dz), dz.sum(axis=0)
-            dx = np.einsum("nok,dok->nd", dz, self.params["W"])
-        check_overflow((dW, db, dx), "Maxout.backward", dy=dz, x=self._x, W=self.params["W"])
-        self.grads["W"], self.grads["b"] = dW, db
-        return dx
+        self.grads["W"] = np.einsum("nd,nok->dok", self._x, dz)
+        self.grads["b"] = dz.sum(axis=0)
+        return np.einsum("nok,dok->nd", dz, self.params["W"])
