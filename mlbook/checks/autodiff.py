@@ -124,7 +124,8 @@ def check_tanh_method(cls):
             return CheckResult(WRONG, exercise, f"could not build {name}({x:g}): "
                                                 f"{type(exc).__name__}: {exc}")
         try:
-            out, error = guarded_call(lambda: node.tanh(), Case(label=where), budget=budget)
+            out, error = guarded_call(lambda: node.tanh(), Case(label=where), budget=budget,
+                                       exercise=exercise)
         except NotAttempted:
             return not_attempted(exercise)
         if error:
@@ -379,7 +380,7 @@ def check_backward_pass(backward_pass):
         node_root, pairs = _copy_graph(root)
         try:
             _, error = guarded_call(backward_pass, Case(node_root, label=description),
-                                    budget=budget, printed=printed)
+                                    budget=budget, printed=printed, exercise=exercise)
         except NotAttempted:
             return not_attempted(exercise)
         if error:
@@ -452,3 +453,24 @@ register_hints({
         "`return Scalar(t, (self,), (1 - t**2,))`.",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.activations as activations
+    import mlbook.autodiff as autodiff
+    import mlbook.gradcheck as gradcheck
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    for name in ("mul_backward", "div_backward"):
+        declare_exercise(name, off_limits=[this, autodiff, gradcheck, "mlbook.symbolic"])
+    declare_exercise("tanh_method", off_limits=[this, autodiff, gradcheck, activations.tanh_grad,
+                                                "mlbook.symbolic"])
+    declare_exercise("backward_pass", off_limits=[this, autodiff, gradcheck],
+                     may_use=[_Node])          # the graph's nodes: repr(node) is fine
+
+
+_declare()

@@ -8,7 +8,7 @@ and the checker returns a :class:`CheckResult`, which Jupyter renders as one of
 
     ✅ Correct — <why it matters>
     ❌ <exercise>: <what was wrong, on which input, what was expected, what came back>
-    ⏳ Not attempted — <exercise> still raises NotImplementedError
+    ⏳ Not attempted — the <exercise> this kernel knows still raises NotImplementedError
 
 A checker never raises, whatever the student's function does (raises, returns None, a list,
 the wrong shape, NaN, mutates its input). Topic checkers are built from :func:`check_function`
@@ -23,17 +23,34 @@ of stopping the kernel. A function that ran out of time is never called again. R
 lists or ndarray subclasses (masked arrays, matrices) are compared as the plain arrays of their
 data: a mask never hides a wrong value.
 
+An exercise passes only when the student wrote it (the delegation rule). Each exercise declares
+(:func:`declare_exercise`, in its topic's checker module) which mlbook code computes its answer
+and which parts of it the student may still use. While a check runs the student's function, every
+Python function entered is watched (``sys.setprofile``, and ``threading.setprofile`` for threads
+the function starts); entering an off-limits one — by any name, alias, ``getattr``, bound method,
+a layer's ``backward``, ``fit``, through a helper — makes the check ❌, naming the mlbook function
+and saying that the exercise is to write it. Removing the watch is ❌ too. Only the student's
+calls are watched, not the checker's own use of mlbook to build inputs and references.
+
+A cell that uses a student's function outside its check wraps those lines in
+``with needs("train_epochs"):`` — until the function is written, the cell shows ⏳ instead of
+stopping Run All.
+
 Hints live in a registry: :func:`register_hints` (topic modules call it at import) and
 ``hint("exercise-name", n)`` in a notebook shows hint ``n`` and says whether there are more.
 """
-import contextlib
+import _thread
 import html
+import inspect
 import io
 import math
+import os
 import signal
+import sys
 import threading
 import time
 import traceback
+import types
 import weakref
 
 import numpy as np
@@ -42,7 +59,7 @@ __all__ = [
     "CheckResult", "Case", "check_function", "check_gradient", "compare_output",
     "guarded_call", "hint", "register_hints", "HINTS", "NotAttempted", "TIME_BUDGET",
     "PRINT_LIMIT", "Budget", "close_to", "not_attempted", "short", "type_name",
-    "ExerciseRule", "EXERCISES", "declare_exercise",
+    "ExerciseRule", "EXERCISES", "declare_exercise", "needs",
 ]
 
 TIME_BUDGET = 10.0     # seconds a student function may run, per check (all its calls together)
@@ -176,13 +193,46 @@ class ExerciseRule:
     """What the student's code may not call while exercise ``name``'s check runs.
 
     ``off_limits``: mlbook modules, classes or functions whose code computes the answer (a module
-    or class stands for every function defined in it); ``may_use``: functions or classes inside
-    those that the exercise may still call (e.g. ``sigmoid`` inside ``sigmoid_grad``). numpy is
-    always allowed.
+    stands for every function, method and property defined in it, a class for its methods
+    including those inherited from mlbook base classes; a module too heavy to import with the
+    checks may be named by its dotted name, e.g. ``"mlbook.symbolic"``: importing it during the
+    check counts as a call); ``may_use``: functions, classes or
+    modules inside those that the exercise may still call (e.g. ``sigmoid`` inside
+    ``sigmoid_grad``) — whatever they call in turn is allowed too. numpy is always allowed.
     """
 
     def __init__(self, name, off_limits, may_use=()):
         self.name, self.off_limits, self.may_use = name, tuple(off_limits), tuple(may_use)
+        self._resolved, self._key = None, None
+
+    def pending(self):
+        """Off-limits modules named by a dotted string that are not imported (yet)."""
+        return tuple(o for o in self.off_limits if isinstance(o, str) and o not in sys.modules)
+
+    def resolve(self):
+        """``(off, entries)``: {code object: 'module.qualname'} of the off-limits functions, and
+        the set of code objects of the ``may_use`` functions. Computed once (again when a
+        module named by a string has been imported since)."""
+        key = self.pending()
+        if self._resolved is None or key != self._key:
+            allowed, plumbing = {}, set()
+            for obj in self.may_use:
+                allowed.update(_codes_of(obj, plumbing))
+            off = {}
+            for obj in self.off_limits:
+                if isinstance(obj, str):
+                    if obj not in sys.modules:
+                        continue
+                    obj = sys.modules[obj]
+                off.update(_codes_of(obj, plumbing))
+            for code in allowed:
+                off.pop(code, None)
+            # what the constructor of an off-limits class calls is allowed: building a Dense
+            # layer is not computing dense_backward (but a Dense built for he_normal is: its
+            # constructor is not off limits there, so its call into mlbook.init is flagged)
+            entries = frozenset(allowed) | frozenset(plumbing)
+            self._resolved, self._key = (off, entries), key
+        return self._resolved
 
     def __repr__(self):
         return f"ExerciseRule({self.name!r})"
@@ -195,8 +245,187 @@ def declare_exercise(name, *, off_limits, may_use=()):
     """Declare exercise ``name``'s rule (see :class:`ExerciseRule`) and return it."""
     if not off_limits:
         raise ValueError(f"exercise {name!r}: off_limits must name at least one mlbook object")
+    for obj in tuple(off_limits) + tuple(may_use):
+        if isinstance(obj, str) and obj in off_limits and obj.startswith("mlbook."):
+            continue
+        if not (isinstance(obj, (types.ModuleType, type)) or callable(obj)):
+            raise TypeError(f"exercise {name!r}: off_limits and may_use take modules, classes or "
+                            f"functions, got {type_name(obj)}")
     EXERCISES[name] = rule = ExerciseRule(name, off_limits, may_use)
     return rule
+
+
+def _function_code(fn):
+    """The code object of the Python function behind ``fn`` (unwrapping functools.wraps,
+    bound methods, staticmethod/classmethod), or None."""
+    if isinstance(fn, (staticmethod, classmethod)):
+        fn = fn.__func__
+    fn = getattr(fn, "__func__", fn)                  # bound method
+    try:
+        fn = inspect.unwrap(fn)
+    except ValueError:
+        pass
+    code = getattr(fn, "__code__", None)
+    return code if isinstance(code, types.CodeType) else None
+
+
+_PLUMBING = frozenset({"__init__", "__new__", "__repr__", "__str__", "__init_subclass__",
+                       "__getattr__", "__dir__", "__format__"})  # building/showing an object
+
+
+def _class_codes(cls, out, plumbing):
+    """Every function, method, property accessor, staticmethod and classmethod of ``cls`` and
+    of its mlbook base classes — except constructing and showing an object (``_PLUMBING``)."""
+    for klass in cls.__mro__:
+        if not getattr(klass, "__module__", "").startswith("mlbook"):
+            continue
+        for key, value in vars(klass).items():
+            if key in _PLUMBING:
+                code = _function_code(value) if callable(value) else None
+                if code is not None:
+                    plumbing.add(code)
+                continue
+            parts = (value.fget, value.fset, value.fdel) if isinstance(value, property) else (value,)
+            for part in parts:
+                code = _function_code(part) if part is not None else None
+                if code is not None:
+                    out[code] = f"{klass.__module__}.{klass.__qualname__}.{code.co_name}"
+
+
+def _codes_of(obj, plumbing):
+    """{code: readable name} for a module, class or function (see :class:`ExerciseRule`); the
+    constructors of its classes go into the set ``plumbing``."""
+    out = {}
+    if isinstance(obj, types.ModuleType):
+        home = getattr(obj, "__file__", None)
+        for key, value in list(vars(obj).items()):
+            if key.startswith("__"):                # module __getattr__ / __dir__: plumbing
+                continue
+            if isinstance(value, type) and value.__module__ == obj.__name__:
+                _class_codes(value, out, plumbing)
+            elif callable(value) or isinstance(value, (staticmethod, classmethod)):
+                code = _function_code(value)
+                if code is not None and code.co_filename == home:
+                    out[code] = f"{obj.__name__}.{getattr(value, '__qualname__', code.co_name)}"
+    elif isinstance(obj, type):
+        _class_codes(obj, out, plumbing)
+    else:
+        code = _function_code(obj)
+        if code is None:
+            raise TypeError(f"{obj!r} is not a Python function, class or module")
+        fn = inspect.unwrap(getattr(obj, "__func__", obj))
+        out[code] = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', code.co_name)}"
+    return out
+
+
+_MLBOOK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_TAMPER = frozenset(f for f in (sys.setprofile, getattr(_thread, "start_new_thread", None),
+                                getattr(_thread, "start_joinable_thread", None)) if f is not None)
+# Python functions that would keep the profiler from the threads the student starts
+_TAMPER_CODES = {f.__code__: f"threading.{f.__name__}"
+                 for f in (threading.setprofile, getattr(threading, "setprofile_all_threads", None))
+                 if f is not None}
+
+
+class _Watch:
+    """Records every off-limits code object entered while the student's function runs.
+
+    ``sys.setprofile`` in the calling thread and ``threading.setprofile`` for the threads the
+    student starts; the profile function is one dictionary lookup per event. A hit is allowed
+    when, walking up the stack, a ``may_use`` function is reached before student code.
+    """
+
+    def __init__(self, rule):
+        off, self.entries = rule.resolve()
+        self.off = dict(off)
+        self.off.update(_TAMPER_CODES)
+        self.pending = rule.pending()
+        self.off_ids = {id(code): name for code, name in off.items()}
+        self.tamper_ids = {id(code): name for code, name in _TAMPER_CODES.items()}
+        self.hits, self.tampered, self.done, self.lost = [], [], False, False
+        off, on_hit, tamper, on_tamper = self.off, self._on_hit, _TAMPER, self._on_tamper
+
+        def profile(frame, event, arg):
+            if frame.f_code in off:
+                if event == "call":
+                    on_hit(frame)
+            elif event == "c_call" and arg in tamper:
+                on_tamper(frame, arg)
+        self.profile = profile
+
+    def _on_hit(self, frame):
+        if self.done:
+            return
+        if id(frame.f_code) in self.tamper_ids:
+            self.tampered.append(self.tamper_ids[id(frame.f_code)])
+            return
+        name = self.off_ids.get(id(frame.f_code))     # code objects compare by value: want identity
+        if self.hits or name is None:
+            return
+        up = frame.f_back
+        while up is not None:
+            c = up.f_code
+            if c in self.entries:
+                return                          # called by something the exercise may use
+            if c is _WATCHED_CALL_CODE or not c.co_filename.startswith(_MLBOOK_DIR):
+                break                           # reached the student's code
+            up = up.f_back
+        self.hits.append(f"calls {name}")
+
+    def _on_tamper(self, frame, arg):
+        if self.done or frame.f_code.co_filename == threading.__file__:
+            return
+        self.tampered.append(f"{getattr(arg, '__module__', None) or '?'}.{getattr(arg, '__name__', arg)}")
+
+    def __enter__(self):
+        self.previous = sys.getprofile(), threading.getprofile()
+        threading.setprofile(self.profile)
+        sys.setprofile(self.profile)
+        return self
+
+    def __exit__(self, *exc):
+        self.done = True
+        # CPython drops a profiler that raises (RecursionError, a time-out or Ctrl-C arriving
+        # inside it): lost, but no tampering when the call ended with that exception
+        self.lost = sys.getprofile() is not self.profile and exc[0] is None
+        sys.setprofile(self.previous[0])
+        self.stop_threads()
+        return False
+
+    def stop_threads(self):
+        """Stop watching: new threads no longer get the profiler (also after a timeout, when the
+        student's function still runs in a watchdog's thread)."""
+        self.done = True
+        if threading.getprofile() is self.profile:
+            threading.setprofile(self.previous[1])
+
+    def verdict(self, exercise):
+        """None, or the ❌ message for a delegating (or watch-removing) function."""
+        imported = [name for name in self.pending if name in sys.modules]
+        if imported and not self.hits:
+            self.hits.append(f"imports {imported[0]}")
+        if self.hits:
+            return (f"{self.hits[0]}, mlbook's own implementation of what this exercise "
+                    f"asks for — the exercise is to write it yourself (numpy is fine"
+                    + _may_use_text(exercise) + ")")
+        if self.tampered:
+            return (f"called {self.tampered[0]}, which would stop the check from seeing which "
+                    f"mlbook functions your code calls — write the computation yourself instead")
+        if self.lost:
+            return ("switched off the profiler the check uses to see which mlbook functions your "
+                    "code calls (sys.setprofile changed, or an error such as RecursionError "
+                    "raised and caught inside your function) — write the computation yourself, "
+                    "without that")
+        return None
+
+
+def _may_use_text(exercise):
+    rule = EXERCISES.get(exercise)
+    names = [getattr(o, "__name__", repr(o)) for o in (rule.may_use if rule else ())]
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f", and so {'is' if len(names) == 1 else 'are'} mlbook's {listed}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,6 +473,78 @@ class _CappedText(io.TextIOBase):
         if self.dropped:
             out += f"\n… ({self.dropped} more characters not shown)"
         return out
+
+
+class _Dispatch:
+    """Stands in for ``sys.stdout`` / ``sys.stderr`` while checks capture output: a write from
+    a thread that is running a student's function goes to that check's sink, every other write
+    to the stream that was there before. Installed by the first capture, removed by the last."""
+
+    def __init__(self, previous):
+        self.previous = previous
+
+    def write(self, text):
+        sink = _SINKS.get(threading.get_ident())
+        return (sink if sink is not None else self.previous).write(text)
+
+    def flush(self):
+        if threading.get_ident() not in _SINKS:
+            self.previous.flush()
+
+    def __getattr__(self, name):            # encoding, isatty, fileno, ...: the real stream's
+        return getattr(self.previous, name)
+
+
+_SINKS = {}                 # thread ident -> the _CappedText capturing that thread's output
+_CAPTURE_LOCK = threading.Lock()
+_STREAMS = ("stdout", "stderr")
+
+
+def _capture_start(sink):
+    """Send this thread's output to ``sink`` (and only this thread's); returns a token for
+    :func:`_capture_end`."""
+    ident = threading.get_ident()
+    with _CAPTURE_LOCK:
+        token = (ident, _SINKS.get(ident))
+        _SINKS[ident] = sink
+        for name in _STREAMS:
+            if not isinstance(getattr(sys, name), _Dispatch):
+                setattr(sys, name, _Dispatch(getattr(sys, name)))
+    return token
+
+
+def _capture_end(token):
+    """Undo :func:`_capture_start` (from any thread; a second call does nothing). When no
+    thread captures any more, ``sys.stdout``/``sys.stderr`` are the streams they were."""
+    ident, outer = token
+    with _CAPTURE_LOCK:
+        if outer is not None:
+            _SINKS[ident] = outer
+        else:
+            _SINKS.pop(ident, None)
+        if not _SINKS:
+            for name in _STREAMS:
+                stream = getattr(sys, name)
+                while isinstance(stream, _Dispatch):
+                    stream = stream.previous
+                setattr(sys, name, stream)
+
+
+def _call_watched(fn, args, kwargs, watch, sink, tokens):
+    """The student's call itself: output captured for this thread only, numpy warnings off,
+    and (``watch``) every off-limits mlbook function entered recorded."""
+    tokens.append(_capture_start(sink))
+    try:
+        with np.errstate(all="ignore"):
+            if watch is None:
+                return fn(*args, **kwargs)
+            with watch:
+                return fn(*args, **kwargs)
+    finally:
+        _capture_end(tokens[-1])
+
+
+_WATCHED_CALL_CODE = _call_watched.__code__
 
 
 def _run_with_signal(call, seconds):
@@ -313,7 +614,7 @@ def _where(exc):
     return f" (line {frame.lineno}: {frame.line.strip()})" if frame.line else ""
 
 
-def guarded_call(fn, case, *, budget=None, printed=None):
+def guarded_call(fn, case, *, budget=None, printed=None, exercise=None):
     """Call ``fn(*case.args, **case.kwargs)`` on copies of the inputs.
 
     Returns ``(result, None)`` or ``(None, message)`` when the call raised (anything, including
@@ -322,7 +623,12 @@ def guarded_call(fn, case, *, budget=None, printed=None):
 
     ``budget`` is a :class:`Budget` shared by the calls of one check (default: a fresh
     :data:`TIME_BUDGET`). Whatever ``fn`` prints is captured; pass a list as ``printed`` to
-    receive it (capped at :data:`PRINT_LIMIT` characters), otherwise it is discarded.
+    receive it (capped at :data:`PRINT_LIMIT` characters), otherwise it is discarded; the capture
+    covers only the thread running ``fn`` and ends with the check, even when ``fn`` runs on.
+
+    ``exercise``: the name of a declared exercise (:func:`declare_exercise`). While ``fn`` runs,
+    every call into the exercise's off-limits mlbook code is recorded, however it is reached; such
+    a call makes the result a message naming the function (the exercise is to write it).
     """
     budget = budget if budget is not None else Budget()
     try:
@@ -332,20 +638,27 @@ def guarded_call(fn, case, *, budget=None, printed=None):
     except TypeError:           # not weak-referenceable: cannot be remembered
         pass
     args, kwargs = _copy(case.args), _copy(case.kwargs)
-    sink = _CappedText()
+    sink, tokens = _CappedText(), []
+    rule = EXERCISES.get(exercise)
+    watch = _Watch(rule) if rule is not None else None
 
     def call():
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
-                np.errstate(all="ignore"):
-            return fn(*args, **kwargs)
+        return _call_watched(fn, args, kwargs, watch, sink, tokens)
 
     seconds = budget.remaining()
     if seconds <= 0:
         result, exc, timed_out = None, None, True
     else:
         result, exc, timed_out = _budgeted_call(call, seconds)
+    for token in tokens:                # a runaway thread's capture ends with the check
+        _capture_end(token)
+    if watch is not None:
+        watch.stop_threads()
     if printed is not None and (sink.kept or sink.dropped):
         printed.append(sink.text())
+    delegated = watch.verdict(exercise) if watch is not None else None
+    if delegated:
+        return None, delegated
     if timed_out:
         try:
             _TIMED_OUT.add(fn)
@@ -468,8 +781,14 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
 # the two generic checkers
 
 def not_attempted(exercise):
-    return CheckResult(NOT_ATTEMPTED, exercise,
-                       "Replace `raise NotImplementedError` with your code, then run this cell again.")
+    return CheckResult(NOT_ATTEMPTED, exercise, NOT_ATTEMPTED_TEXT.format(exercise=exercise))
+
+
+NOT_ATTEMPTED_TEXT = (
+    "The {exercise} this kernel knows still raises NotImplementedError. Replace "
+    "`raise NotImplementedError` with your code and RUN THAT CELL (Shift+Enter), then run this "
+    "check again. Written it already? Then its cell has not been run since, or it has a "
+    "SyntaxError, which keeps the old version.")
 
 
 def check_function(student_fn, reference_fn, cases, *, exercise, why="", rtol=1e-6, atol=1e-9,
@@ -493,7 +812,8 @@ def check_function(student_fn, reference_fn, cases, *, exercise, why="", rtol=1e
     budget, printed = Budget(), []
     for case in cases:
         try:
-            got, error = guarded_call(student_fn, case, budget=budget, printed=printed)
+            got, error = guarded_call(student_fn, case, budget=budget, printed=printed,
+                                      exercise=exercise)
         except NotAttempted:
             return not_attempted(exercise)
         if error:
@@ -540,6 +860,51 @@ def check_gradient(student_grad, f, points, *, exercise, why="", rtol=1e-5, atol
     cases = [p if isinstance(p, Case) else Case(np.asarray(p, dtype=float)) for p in points]
     return check_function(student_grad, numeric, cases, exercise=exercise, why=why,
                           rtol=rtol, atol=atol)
+
+
+# --------------------------------------------------------------------------------------------
+# a cell that uses the student's function
+
+class needs:
+    """``with needs("train_epochs"):`` around the lines of a notebook cell that use functions the
+    student writes in an exercise. While such a function still raises NotImplementedError (not
+    written yet, or its cell not run since), the rest of the block is skipped and the cell shows
+    ⏳ with what to write first, instead of stopping Run All with a red traceback; the cells
+    below run. When the functions work, it changes nothing. Any other error propagates.
+    """
+
+    def __init__(self, *exercises):
+        if not exercises or not all(isinstance(e, str) and e for e in exercises):
+            raise ValueError("needs() takes the names of the exercises the cell uses, e.g. "
+                             "needs(\"train_epochs\")")
+        self.exercises = exercises
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or not issubclass(exc_type, NotImplementedError):
+            return False
+        names = " and ".join(self.exercises)
+        result = CheckResult(NOT_ATTEMPTED, names, (
+            f"This cell uses your {names}, and the {names} this kernel knows still raises "
+            f"NotImplementedError. Write it in its exercise cell above and run that cell, then "
+            f"run this one again. The rest of this cell was skipped; the cells below do not "
+            f"need it."))
+        _show(result)
+        return True
+
+
+def _show(result):
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:                          # pragma: no cover - IPython is a dependency
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(result)
+    else:
+        print(result)
 
 
 # --------------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def _forward_output(fn, x, p, seed):
     rng = _seeded(seed)
     state = rng.bit_generator.state
     case = Case(x, p, rng, label=f"x of shape {x.shape}, p={p}, rng=default_rng({seed})")
-    got, error = guarded_call(fn, case)      # may raise NotAttempted
+    got, error = guarded_call(fn, case, exercise="dropout_forward")   # may raise NotAttempted
     where = f"On input {case.label}:\n"
     if error:
         return None, None, where + f"your function {error}"
@@ -189,7 +189,8 @@ def check_dropout_backward(dropout_forward, dropout_backward):
         first = CheckResult(WRONG, exercise, "dropout_forward could not be checked")
     if first.status == NOT_ATTEMPTED:
         return CheckResult(NOT_ATTEMPTED, exercise,
-                           "dropout_forward still raises NotImplementedError: do it first.")
+                           "The dropout_forward this kernel knows still raises "
+                           "NotImplementedError: write it and run its cell first.")
     if not first:
         return CheckResult(WRONG, exercise, "Fix dropout_forward first (its check fails):\n"
                            + first.message)
@@ -213,7 +214,8 @@ def _backward_problem(fwd, bwd, p, seed):
     mask = y != 0
     dy = _input(seed + 100)
     label = f"On dy of shape {dy.shape} after a forward pass with p={p}:\n"
-    got, error = guarded_call(bwd, Case(dy, cache, label="dy, cache"))
+    got, error = guarded_call(bwd, Case(dy, cache, label="dy, cache"),
+                              exercise="dropout_backward")
     if error:
         return label + f"your function {error}"
     problem = _array_problem(got, dy.shape, "dx")
@@ -222,7 +224,8 @@ def _backward_problem(fwd, bwd, p, seed):
     dx = np.asarray(got, dtype=float)
     expected = dy * mask / (1.0 - p)
     if np.allclose(dx, expected, rtol=1e-6, atol=1e-9):
-        got2, error2 = guarded_call(bwd, Case(dy, cache, label="dy, cache"))
+        got2, error2 = guarded_call(bwd, Case(dy, cache, label="dy, cache"),
+                                      exercise="dropout_backward")
         if error2 or not np.allclose(np.asarray(got2, dtype=float), expected):
             return label + ("a second call with the same cache gave a different dx: backward "
                             "must use the stored mask, not draw a new one")
@@ -323,3 +326,22 @@ register_hints({
         "d(lam w^2)/dw = 2 lam w, for every entry at once: dW = 2 * lam * W. Return (penalty, dW).",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.gradcheck as gradcheck
+    import mlbook.layers.dropout as dropout
+    import mlbook.regularization as regularization
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    for name in ("dropout_forward", "dropout_backward"):
+        declare_exercise(name, off_limits=[this, dropout, "mlbook.widgets.dropout_explorer"])
+    declare_exercise("l2_penalty", off_limits=[this, regularization, gradcheck,
+                                               "mlbook.widgets.dropout_explorer"])
+
+
+_declare()
