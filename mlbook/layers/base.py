@@ -28,16 +28,26 @@ def _overflow_guarded(method, arg):
     def guarded(self, *args, **kwargs):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = method(self, *args, **kwargs)
-            value = args[0] if args else kwargs.get(arg)
-            results = (out,) if arg == "x" else (out, *self.grads.values())
-            inputs = {arg: np.asarray(value, dtype=float)}
-            inputs.update((f"params[{k!r}]", v) for k, v in self.params.items())
-            if arg == "dy" and isinstance(self.cache, np.ndarray):
-                inputs["the x of the forward pass"] = self.cache
-        check_overflow(results, f"{type(self).__name__}.{method.__name__}", **inputs)
+        if not _is_float_array(out):          # not an array result: nothing to check here
+            return out
+        value = np.asarray(args[0] if args else kwargs.get(arg))
+        grads = getattr(self, "grads", {}) if arg == "dy" else {}
+        results = (out, *(g for g in grads.values() if _is_float_array(g)))
+        inputs = {arg: value} if _is_float_array(value) else {}
+        inputs.update((f"params[{k!r}]", v) for k, v in getattr(self, "params", {}).items()
+                      if _is_float_array(v))
+        cache = getattr(self, "cache", None)
+        if arg == "dy" and _is_float_array(cache):
+            inputs["the x of the forward pass"] = cache
+        with np.errstate(over="ignore", invalid="ignore"):
+            check_overflow(results, f"{type(self).__name__}.{method.__name__}", **inputs)
         return out
     guarded.overflow_guarded = True
     return guarded
+
+
+def _is_float_array(a):
+    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
 
 
 class Layer:
