@@ -22,7 +22,7 @@ Settings an instructor changes are environment variables (defaults in brackets):
     MLBOOK_HUB_STATE      [/srv/mlbook-hub] hub database, cookie secret
 
 The test suite (tests/hub/) loads THIS file and then overrides what a test on a CI machine
-cannot do (tests/hub/jupyterhub_config_test.py lists each override and why).
+cannot do (tests/hub/jupyterhub_config_testmode.py lists each override and why).
 """
 import os
 import pathlib

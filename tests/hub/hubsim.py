@@ -1,6 +1,6 @@
 """A real JupyterHub from the course's configuration, and simulated students that use it.
 
-:class:`Hub` starts ``jupyterhub -f tests/hub/jupyterhub_config_test.py`` (which loads
+:class:`Hub` starts ``jupyterhub -f tests/hub/jupyterhub_config_testmode.py`` (which loads
 deploy/jupyterhub_config.py) on free 127.0.0.1 ports in a temporary folder, and
 :meth:`Hub.stop` leaves no process behind: every process of the run (hub, proxy, idle culler,
 student servers, kernels) carries ``MLBOOK_HUB_RUN=<id>`` in its environment, and whatever
@@ -30,7 +30,7 @@ import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-TEST_CONFIG = pathlib.Path(__file__).resolve().parent / "jupyterhub_config_test.py"
+TEST_CONFIG = pathlib.Path(__file__).resolve().parent / "jupyterhub_config_testmode.py"
 COURSE_ID = "mlbook"
 
 __all__ = ["hub_unavailable_reason", "find_chp", "Hub", "Student", "KernelSession", "HubError"]
@@ -98,7 +98,7 @@ def _request(url, method="GET", body=None, token=None, timeout=60, form=None):
 
 
 class Hub:
-    """The course hub in test mode (see tests/hub/jupyterhub_config_test.py)."""
+    """The course hub in test mode (see tests/hub/jupyterhub_config_testmode.py)."""
 
     def __init__(self, workdir, kernel_threads=1, cull_idle=3600):
         self.work = pathlib.Path(workdir)
@@ -301,6 +301,34 @@ class Student:
     def api(self, method, path, body=None, timeout=60, form=None):
         return _request(self.base + path, method, body, self.token, timeout, form)
 
+    # -- the browser: log in on the hub's page, then follow links with its cookies -------------
+    def browser(self, password="any"):
+        """A cookie-keeping opener logged in through the hub's login form (test mode: any
+        password; production: the student's own)."""
+        import http.cookiejar
+        import re
+
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with opener.open(f"{self.hub.url}/hub/login", timeout=60) as r:
+            page = r.read().decode()
+        xsrf = re.search(r'name="_xsrf"\s+value="([^"]+)"', page)
+        form = {"username": self.name, "password": password}
+        if xsrf:
+            form["_xsrf"] = xsrf.group(1)
+        with opener.open(f"{self.hub.url}/hub/login?next=/hub/home",
+                         data=urllib.parse.urlencode(form).encode(), timeout=60) as r:
+            if not r.geturl().endswith("/hub/home"):
+                raise HubError(f"log-in of {self.name} failed: ended at {r.geturl()}")
+        return opener
+
+    def open_link(self, url, timeout=120):
+        """Follow ``url`` as the logged-in student's browser: (final URL, status, body)."""
+        opener = getattr(self, "_browser", None) or self.browser()
+        self._browser = opener
+        with opener.open(url, timeout=timeout) as r:
+            return r.geturl(), r.status, r.read().decode(errors="replace")
+
     # -- nbgitpuller ---------------------------------------------------------------------------
     def git_pull(self, repo, branch="main", target=None, timeout=120):
         """What the nbgitpuller link's page does: ``git-pull/api`` (an event stream) until it
@@ -357,6 +385,16 @@ class Student:
         return KernelSession(self, session)
 
 
+def _decode_ws(raw):
+    """A kernel websocket message: JSON text, or (a message with buffers, e.g. a widget's image)
+    jupyter_server's binary frame: uint32 count n, n uint32 offsets, the JSON, the buffers."""
+    if isinstance(raw, str):
+        return json.loads(raw)
+    n = int.from_bytes(raw[:4], "big")
+    offsets = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(n)]
+    return json.loads(raw[offsets[0]:offsets[1] if n > 1 else None].decode())
+
+
 class KernelSession:
     """A kernel's websocket (``/api/kernels/<id>/channels``) through the hub's proxy."""
 
@@ -386,7 +424,7 @@ class KernelSession:
         deadline = time.monotonic() + timeout
         while not (idle and status):
             self.ws.settimeout(max(1.0, deadline - time.monotonic()))
-            msg = json.loads(self.ws.recv())
+            msg = _decode_ws(self.ws.recv())
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
