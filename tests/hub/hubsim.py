@@ -111,6 +111,7 @@ class Hub:
         self.exchange = self.work / "exchange"
         self.etc_jupyter = self.work / "etc-jupyter"
         self.started_in = None
+        self.timings = []          # (what, seconds) of the instructor's commands
 
     @property
     def url(self):
@@ -198,9 +199,11 @@ class Hub:
     def request_spawn(self, name):
         self.api("POST", f"/users/{name}/server", {})
 
-    def wait_ready(self, names, timeout=300):
-        """Wait until every named user's default server is ready; {name: seconds waited}."""
-        t0, left, ready = time.monotonic(), set(names), {}
+    def wait_ready(self, names, timeout=300, since=None):
+        """Wait until every named user's default server is ready; {name: seconds since
+        ``since`` (a time.monotonic(); default: now)}."""
+        t0 = time.monotonic() if since is None else since
+        left, ready = set(names), {}
         while left:
             for name in sorted(left):
                 server = self.api("GET", f"/users/{name}")["servers"].get("", {})
@@ -215,9 +218,12 @@ class Hub:
         return ready
 
     def spawn(self, names, timeout=300):
+        """Request every named user's server at once, wait until all are ready; {name: seconds
+        from the first request until that server was ready}."""
+        t0 = time.monotonic()
         for name in names:
             self.request_spawn(name)
-        return self.wait_ready(names, timeout)
+        return self.wait_ready(names, timeout, since=t0)
 
     def student(self, name):
         return Student(self, name, self.token_for(name))
@@ -283,11 +289,13 @@ class Hub:
         """``nbgrader ARGS`` run in the course folder with the hub's exchange configuration."""
         env = self.env()
         env["JUPYTER_CONFIG_PATH"] = str(self.etc_jupyter)
+        t0 = time.monotonic()
         result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir,
                                 env=env, capture_output=True, text=True, timeout=timeout)
         if result.returncode != 0:
             raise HubError(f"nbgrader {' '.join(args)} failed ({result.returncode}):\n"
                            f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
+        self.timings.append((f"nbgrader {args[0]}", time.monotonic() - t0))
         return result.stdout + result.stderr
 
 

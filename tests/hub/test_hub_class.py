@@ -269,6 +269,7 @@ def graded(hub, classroom, roster_csv, tmp_path_factory):
         grades = list(csv.DictReader(f))
     hub.nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
     hub.nbgrader(course, "release_feedback", ASSIGNMENT)
+    print("instructor's commands:", ", ".join(f"{w} {t:.1f} s" for w, t in hub.timings))
     return {"course": course, "listed": listed, "submitted": submitted, "grades": grades,
             "autograde_s": autograde_s}
 
