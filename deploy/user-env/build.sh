@@ -22,6 +22,8 @@ PYTHON=$(command -v "python$PY" || command -v python3)
 "$PREFIX/bin/jupyter" server extension disable --sys-prefix nbgrader.server_extensions.formgrader
 "$PREFIX/bin/jupyter" labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader
 "$PREFIX/bin/jupyter" labextension disable --level=sys_prefix @jupyter/nbgrader:create-assignment
+"$PREFIX/bin/jupyter" server extension disable --sys-prefix nbgrader.server_extensions.course_list
+"$PREFIX/bin/jupyter" labextension disable --level=sys_prefix @jupyter/nbgrader:course-list
 mkdir -p "$PREFIX/share/jupyter/lab/settings" && cp jupyter-config/lab/overrides.json "$_/"
 if command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji git >/dev/null
