@@ -21,12 +21,9 @@ is put at the top saying where the notebook comes from. Malformed markers are er
 notebook and the cell and line, and so are near misses that would otherwise leave a solution in
 the student's copy (``# BEGIN SOLUTION``, ``### begin solution``, ``### BEGIN SOLUTIONS`` ...).
 
-``--nbgrader DIR`` writes an nbgrader (0.9, schema 3) course source instead,
-``DIR/source/<notebook stem>/<notebook>.ipynb``: every code cell with a solution region becomes an
-nbgrader solution cell (nbgrader's own ``### BEGIN SOLUTION`` markers, kept), every check cell a
-read-only autograded test cell worth :data:`POINTS` point(s) that asserts the checker's verdict,
-the ``✔️ Solution`` boxes are removed, the hints stay, outputs are cleared. ``DIR/nbgrader_config.py``
-is written too (unless one exists). Then ``cd DIR && nbgrader generate_assignment 01_forward_pass``.
+``--nbgrader DIR`` writes an nbgrader course source instead (see :mod:`mlbook.grading.release`:
+solution cells, locked test cells, no answers in hints, ``DIR/nbgrader_config.py``; options
+``--course-id``, ``--exchange``, ``--hints``). Then ``nbgrader generate_assignment 01_forward_pass``.
 """
 import argparse
 import copy
@@ -126,117 +123,18 @@ def make_student_notebook(nb, name="notebook"):
 
 
 # --------------------------------------------------------------------------------------------
-# the nbgrader release
+# the nbgrader release: mlbook.grading.release (answers withheld, sandboxed autograding)
 
-POINTS = 1
-CHECK_CELL = re.compile(r"^\s*(check_\w+)\((.*)\)\s*;?\s*$", re.S)
-_SOLUTION_BOX = re.compile(r"\n*<details>\s*<summary>\s*✔️ Solution\s*</summary>.*?</details>[ \t]*\n?",
-                           re.S)
-# a link to another notebook of the course: each one sits in its own assignment folder
-_NOTEBOOK_LINK = re.compile(r"(\]\(|href=\")(?:\./)?(?:student/)?(\d\d_[\w-]+)\.ipynb")
-NBGRADER_CONFIG = """\
-# nbgrader configuration written by `python -m mlbook.student --nbgrader`.
-# Run nbgrader from this folder (the course root), e.g.
-#     nbgrader generate_assignment 03_computational_graphs
-c = get_config()  # noqa: F821
-# The course's notebooks import mlbook; run them with a kernel that has it installed.
-c.ExecutePreprocessor.timeout = 120
-"""
+def make_nbgrader_notebook(nb, name="notebook", hints="explain"):
+    """The nbgrader source version of ``nb``: see :func:`mlbook.grading.release.make_release_notebook`."""
+    from mlbook.grading.release import make_release_notebook
+    return make_release_notebook(nb, name=name, hints=hints)
 
 
-def _code_lines(text):
-    return [ln for ln in text.split("\n") if ln.strip() and not ln.strip().startswith("#")]
-
-
-def _is_check_cell(text):
-    lines = _code_lines(text)
-    return len(lines) == 1 and CHECK_CELL.match(lines[0]) is not None
-
-
-def _grade_id(kind, stem, text, used):
-    """A unique, readable grade_id: 'solution-neuron_output', 'check-neuron_output', ..."""
-    if kind == "solution":
-        m = re.search(r"^\s*(?:def|class)\s+(\w+)", text, re.M)
-        base = m.group(1) if m else "cell"
-    else:
-        base = CHECK_CELL.match(_code_lines(text)[0]).group(1)[len("check_"):]
-    gid, k = f"{kind}-{base}", 2
-    while gid in used:
-        gid, k = f"{kind}-{base}-{k}", k + 1
-    used.add(gid)
-    return gid
-
-
-def make_nbgrader_notebook(nb, name="notebook"):
-    """Return the nbgrader source version of the solution notebook dict ``nb`` (not modified).
-
-    Solution cells keep their ``### BEGIN/END SOLUTION`` regions (nbgrader's own markers) and
-    get ``nbgrader`` metadata (``solution: true``); each check cell becomes a locked test cell
-    worth :data:`POINTS` point(s) that asserts ``result.passed``; ``✔️ Solution`` boxes go.
-    Marker errors and near misses raise :class:`MarkerError` as for the student version.
-    """
-    nb = copy.deepcopy(nb)
-    stem = name[:-len(".ipynb")] if name.endswith(".ipynb") else name
-    used = set()
-    for index, cell in enumerate(nb.get("cells", []), start=1):
-        text = _source_text(cell)
-        where = f"{name}, cell {index}"
-        meta = cell.setdefault("metadata", {})
-        meta.pop("nbgrader", None)
-        if cell.get("cell_type") != "code":
-            if _MARKER.search(text) or _NEAR_MARKER.search(text):
-                raise MarkerError(f"{where} ({cell.get('cell_type')} cell): solution markers "
-                                  f"belong in code cells only")
-            if cell.get("cell_type") == "markdown":
-                new = _NOTEBOOK_LINK.sub(r"\1../\2/\2.ipynb", _SOLUTION_BOX.sub("\n", text))
-                new = re.sub(r"\n{3,}", "\n\n", new).strip("\n") + ("\n" if text.endswith("\n") else "")
-                cell["source"] = _split_lines(new)
-            continue
-        cell["outputs"], cell["execution_count"] = [], None
-        meta.pop("execution", None)
-        if strip_solutions(text, where) != text:        # validates the markers too
-            meta["nbgrader"] = {"grade": False, "grade_id": _grade_id("solution", stem, text, used),
-                                "locked": False, "schema_version": 3, "solution": True,
-                                "task": False}
-        elif _is_check_cell(text):
-            call = _code_lines(text)[0].strip().rstrip(";")
-            cell["source"] = _split_lines(
-                f"# Autograded: {POINTS} point(s) when the check below says ✅.\n"
-                f"result = {call}\n"
-                f"display(result)\n"
-                f"assert result.passed, str(result)")
-            meta["nbgrader"] = {"grade": True, "grade_id": _grade_id("check", stem, text, used),
-                                "locked": True, "points": POINTS, "schema_version": 3,
-                                "solution": False, "task": False}
-    nb.get("metadata", {}).pop("widgets", None)
-    return nb
-
-
-def generate_nbgrader(out_dir, notebooks_dir="notebooks", out=None):
-    """Write ``out_dir/source/<stem>/<stem>.ipynb`` for every solution notebook. Exit code."""
-    out = out if out is not None else sys.stdout
-    notebooks_dir, out_dir = pathlib.Path(notebooks_dir), pathlib.Path(out_dir)
-    if not notebooks_dir.is_dir():
-        print(f"error: no notebooks directory at {notebooks_dir}", file=out)
-        return 2
-    try:
-        made = {}
-        for path in sorted(notebooks_dir.glob(NOTEBOOK_GLOB)):
-            nb = json.loads(path.read_text(encoding="utf-8"))
-            made[path] = _dumps(make_nbgrader_notebook(nb, name=path.name))
-    except MarkerError as exc:
-        print(f"error: {exc}", file=out)
-        return 2
-    for path, text in made.items():
-        target = out_dir / "source" / path.stem / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    config = out_dir / "nbgrader_config.py"
-    if not config.exists():
-        config.write_text(NBGRADER_CONFIG, encoding="utf-8")
-    print(f"wrote {len(made)} assignments to {out_dir / 'source'}; next: cd {out_dir} && "
-          f"nbgrader generate_assignment <name>", file=out)
-    return 0
+def generate_nbgrader(out_dir, notebooks_dir=None, out=None, **options):
+    """Write the nbgrader course source: see :func:`mlbook.grading.release.generate_course`."""
+    from mlbook.grading.release import generate_course
+    return generate_course(out_dir, notebooks_dir, out, **options)
 
 
 def _dumps(nb):
@@ -300,9 +198,13 @@ def main(argv=None):
                         help="exit 1 if notebooks/student/ is not what would be generated")
     parser.add_argument("--nbgrader", metavar="DIR",
                         help="write an nbgrader course source to DIR/source/<stem>/ instead")
+    from mlbook.grading.release import add_arguments
+    add_arguments(parser.add_argument_group("with --nbgrader"))
     args = parser.parse_args(argv)
     if args.nbgrader:
-        return generate_nbgrader(args.nbgrader, args.notebooks)
+        notebooks = None if args.notebooks == "notebooks" else args.notebooks
+        return generate_nbgrader(args.nbgrader, notebooks, course_id=args.course_id,
+                                 exchange=args.exchange, hints=args.hints)
     return generate(args.notebooks, check=args.check)
 
 

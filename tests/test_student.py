@@ -178,7 +178,8 @@ def test_nbgrader_release_cells():
     before = json.dumps(nb, sort_keys=True)
     out = make_nbgrader_notebook(nb, name="01_a.ipynb")
     assert json.dumps(nb, sort_keys=True) == before
-    links, sol, check, hints, plain = out["cells"]
+    setup, links, sol, check, hints, plain = out["cells"]
+    assert setup["metadata"]["nbgrader"]["locked"] and "withhold_hints" in "".join(setup["source"])
     assert "".join(links["source"]) == ("See [02](../02_b/02_b.ipynb) and "
                                         "[the student copy](../03_c/03_c.ipynb).")
     assert "".join(sol["source"]) == SOLUTION_CELL            # nbgrader's own markers stay
@@ -201,7 +202,7 @@ def test_nbgrader_grade_ids_are_unique():
     nb = notebook(code(SOLUTION_CELL), code("check_double(f)"), code(SOLUTION_CELL),
                   code("check_double(f)"))
     ids = [c["metadata"]["nbgrader"]["grade_id"] for c in make_nbgrader_notebook(nb)["cells"]]
-    assert ids == ["solution-f", "check-double", "solution-f-2", "check-double-2"]
+    assert ids == ["graded-release-setup", "solution-f", "check-double", "solution-f-2", "check-double-2"]
 
 
 def test_nbgrader_command_line(tmp_path):

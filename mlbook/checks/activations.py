@@ -32,12 +32,12 @@ def _first_match(got, candidates):
     return None
 
 
-def _diagnose_on_probe(student, probe, diagnose):
+def _diagnose_on_probe(student, probe, diagnose, exercise):
     """A ``diagnose(got, case)`` that looks at the student's output on ``probe``, an input where
     the plausible mistakes all give different numbers (at x = 0, σ = 1 − σ, for instance)."""
     def run(got, case):
         try:
-            got_probe, error = guarded_call(student, Case(probe.copy()))
+            got_probe, error = guarded_call(student, Case(probe.copy()), exercise=exercise)
         except NotAttempted:
             return None
         return None if error else diagnose(got_probe, Case(probe.copy()))
@@ -80,7 +80,7 @@ def check_sigmoid_grad(sigmoid_grad):
         sigmoid_grad, _sigmoid_grad, cases, exercise="sigmoid_grad",
         why="σ'(x) = σ(x)(1 − σ(x)) ≤ 1/4: every sigmoid layer shrinks the backward signal by at "
             "least 4×.",
-        diagnose=_diagnose_on_probe(sigmoid_grad, _X_SIG, _diagnose_sigmoid_grad))
+        diagnose=_diagnose_on_probe(sigmoid_grad, _X_SIG, _diagnose_sigmoid_grad, "sigmoid_grad"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def check_tanh_grad(tanh_grad):
         tanh_grad, _tanh_grad, cases, exercise="tanh_grad",
         why="tanh'(0) = 1: near zero a tanh unit passes the gradient through undiminished — four "
             "times more than a sigmoid.",
-        diagnose=_diagnose_on_probe(tanh_grad, _X_TANH, _diagnose_tanh_grad))
+        diagnose=_diagnose_on_probe(tanh_grad, _X_TANH, _diagnose_tanh_grad, "tanh_grad"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -124,7 +124,8 @@ def check_tanh_method(cls):
             return CheckResult(WRONG, exercise, f"could not build {name}({x:g}): "
                                                 f"{type(exc).__name__}: {exc}")
         try:
-            out, error = guarded_call(lambda: node.tanh(), Case(label=where), budget=budget)
+            out, error = guarded_call(lambda: node.tanh(), Case(label=where), budget=budget,
+                                       exercise=exercise)
         except NotAttempted:
             return not_attempted(exercise)
         if error:
@@ -379,7 +380,7 @@ def check_backward_pass(backward_pass):
         node_root, pairs = _copy_graph(root)
         try:
             _, error = guarded_call(backward_pass, Case(node_root, label=description),
-                                    budget=budget, printed=printed)
+                                    budget=budget, printed=printed, exercise=exercise)
         except NotAttempted:
             return not_attempted(exercise)
         if error:

@@ -26,14 +26,18 @@ data: a mask never hides a wrong value.
 Hints live in a registry: :func:`register_hints` (topic modules call it at import) and
 ``hint("exercise-name", n)`` in a notebook shows hint ``n`` and says whether there are more.
 """
-import contextlib
+import _thread
 import html
+import inspect
 import io
 import math
+import os
 import signal
+import sys
 import threading
 import time
 import traceback
+import types
 import weakref
 
 import numpy as np
@@ -42,7 +46,7 @@ __all__ = [
     "CheckResult", "Case", "check_function", "check_gradient", "compare_output",
     "guarded_call", "hint", "register_hints", "HINTS", "NotAttempted", "TIME_BUDGET",
     "PRINT_LIMIT", "Budget", "close_to", "not_attempted", "short", "type_name",
-    "ExerciseRule", "EXERCISES", "declare_exercise",
+    "ExerciseRule", "EXERCISES", "declare_exercise", "withhold_hints",
 ]
 
 TIME_BUDGET = 10.0     # seconds a student function may run, per check (all its calls together)
@@ -176,13 +180,30 @@ class ExerciseRule:
     """What the student's code may not call while exercise ``name``'s check runs.
 
     ``off_limits``: mlbook modules, classes or functions whose code computes the answer (a module
-    or class stands for every function defined in it); ``may_use``: functions or classes inside
-    those that the exercise may still call (e.g. ``sigmoid`` inside ``sigmoid_grad``). numpy is
-    always allowed.
+    stands for every function, method and property defined in it, a class for its methods
+    including those inherited from mlbook base classes); ``may_use``: functions, classes or
+    modules inside those that the exercise may still call (e.g. ``sigmoid`` inside
+    ``sigmoid_grad``) — whatever they call in turn is allowed too. numpy is always allowed.
     """
 
     def __init__(self, name, off_limits, may_use=()):
         self.name, self.off_limits, self.may_use = name, tuple(off_limits), tuple(may_use)
+        self._resolved = None
+
+    def resolve(self):
+        """``(off, entries)``: {code object: 'module.qualname'} of the off-limits functions, and
+        the set of code objects of the ``may_use`` functions. Computed once."""
+        if self._resolved is None:
+            allowed = {}
+            for obj in self.may_use:
+                allowed.update(_codes_of(obj))
+            off = {}
+            for obj in self.off_limits:
+                off.update(_codes_of(obj))
+            for code in allowed:
+                off.pop(code, None)
+            self._resolved = (off, frozenset(allowed))
+        return self._resolved
 
     def __repr__(self):
         return f"ExerciseRule({self.name!r})"
@@ -195,8 +216,154 @@ def declare_exercise(name, *, off_limits, may_use=()):
     """Declare exercise ``name``'s rule (see :class:`ExerciseRule`) and return it."""
     if not off_limits:
         raise ValueError(f"exercise {name!r}: off_limits must name at least one mlbook object")
+    for obj in tuple(off_limits) + tuple(may_use):
+        if not (isinstance(obj, (types.ModuleType, type)) or callable(obj)):
+            raise TypeError(f"exercise {name!r}: off_limits and may_use take modules, classes or "
+                            f"functions, got {type_name(obj)}")
     EXERCISES[name] = rule = ExerciseRule(name, off_limits, may_use)
     return rule
+
+
+def _function_code(fn):
+    """The code object of the Python function behind ``fn`` (unwrapping functools.wraps,
+    bound methods, staticmethod/classmethod), or None."""
+    if isinstance(fn, (staticmethod, classmethod)):
+        fn = fn.__func__
+    fn = getattr(fn, "__func__", fn)                  # bound method
+    try:
+        fn = inspect.unwrap(fn)
+    except ValueError:
+        pass
+    code = getattr(fn, "__code__", None)
+    return code if isinstance(code, types.CodeType) else None
+
+
+def _name_of(code, owner):
+    return f"{owner}.{code.co_qualname}" if hasattr(code, "co_qualname") else \
+        f"{owner}.{code.co_name}"
+
+
+def _class_codes(cls, out):
+    """Every function, method, property accessor, staticmethod and classmethod of ``cls`` and
+    of its mlbook base classes."""
+    for klass in cls.__mro__:
+        if not getattr(klass, "__module__", "").startswith("mlbook"):
+            continue
+        for value in vars(klass).values():
+            parts = (value.fget, value.fset, value.fdel) if isinstance(value, property) else (value,)
+            for part in parts:
+                code = _function_code(part) if part is not None else None
+                if code is not None:
+                    out[code] = f"{klass.__module__}.{klass.__qualname__}.{code.co_name}"
+
+
+def _codes_of(obj):
+    """{code: readable name} for a module, class or function (see :class:`ExerciseRule`)."""
+    out = {}
+    if isinstance(obj, types.ModuleType):
+        home = getattr(obj, "__file__", None)
+        for value in list(vars(obj).values()):
+            if isinstance(value, type) and value.__module__ == obj.__name__:
+                _class_codes(value, out)
+            elif callable(value) or isinstance(value, (staticmethod, classmethod)):
+                code = _function_code(value)
+                if code is not None and code.co_filename == home:
+                    out[code] = f"{obj.__name__}.{getattr(value, '__qualname__', code.co_name)}"
+    elif isinstance(obj, type):
+        _class_codes(obj, out)
+    else:
+        code = _function_code(obj)
+        if code is None:
+            raise TypeError(f"{obj!r} is not a Python function, class or module")
+        fn = inspect.unwrap(getattr(obj, "__func__", obj))
+        out[code] = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', code.co_name)}"
+    return out
+
+
+_MLBOOK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_TAMPER = frozenset(f for f in (sys.setprofile, getattr(_thread, "start_new_thread", None),
+                                getattr(_thread, "start_joinable_thread", None)) if f is not None)
+
+
+class _Watch:
+    """Records every off-limits code object entered while the student's function runs.
+
+    ``sys.setprofile`` in the calling thread and ``threading.setprofile`` for the threads the
+    student starts; the profile function is one dictionary lookup per event. A hit is allowed
+    when, walking up the stack, a ``may_use`` function is reached before student code.
+    """
+
+    def __init__(self, rule):
+        self.off, self.entries = rule.resolve()
+        self.off_ids = {id(code): name for code, name in self.off.items()}
+        self.hits, self.tampered, self.done = [], [], False
+        off, on_hit, tamper, on_tamper = self.off, self._on_hit, _TAMPER, self._on_tamper
+
+        def profile(frame, event, arg):
+            if frame.f_code in off:
+                if event == "call":
+                    on_hit(frame)
+            elif event == "c_call" and arg in tamper:
+                on_tamper(frame, arg)
+        self.profile = profile
+
+    def _on_hit(self, frame):
+        name = self.off_ids.get(id(frame.f_code))     # code objects compare by value: want identity
+        if self.done or self.hits or name is None:
+            return
+        up = frame.f_back
+        while up is not None:
+            c = up.f_code
+            if c in self.entries:
+                return                          # called by something the exercise may use
+            if c is _WATCHED_CALL_CODE or not c.co_filename.startswith(_MLBOOK_DIR):
+                break                           # reached the student's code
+            up = up.f_back
+        self.hits.append(name)
+
+    def _on_tamper(self, frame, arg):
+        if self.done or frame.f_code.co_filename == threading.__file__:
+            return
+        self.tampered.append(getattr(arg, "__name__", repr(arg)))
+
+    def __enter__(self):
+        self.previous = sys.getprofile(), getattr(threading, "_profile_hook", None)
+        threading.setprofile(self.profile)
+        sys.setprofile(self.profile)
+        return self
+
+    def __exit__(self, *exc):
+        self.done = True
+        if sys.getprofile() is not self.profile:
+            self.tampered.append("sys.setprofile")
+        sys.setprofile(self.previous[0])
+        self.stop_threads()
+        return False
+
+    def stop_threads(self):
+        """Stop watching: new threads no longer get the profiler (also after a timeout, when the
+        student's function still runs in a watchdog's thread)."""
+        self.done = True
+        if getattr(threading, "_profile_hook", None) is self.profile:
+            threading.setprofile(self.previous[1])
+
+    def verdict(self, exercise):
+        """None, or the ❌ message for a delegating (or watch-removing) function."""
+        if self.hits:
+            return (f"calls {self.hits[0]}, mlbook's own implementation of what this exercise "
+                    f"asks for — the exercise is to write it yourself (numpy is fine"
+                    + _may_use_text(exercise) + ")")
+        if self.tampered:
+            return ("changed the profiler that the check uses to watch which mlbook functions "
+                    "you call (sys.setprofile / threads started without threading) — write "
+                    "the computation yourself instead")
+        return None
+
+
+def _may_use_text(exercise):
+    rule = EXERCISES.get(exercise)
+    names = [getattr(o, "__name__", repr(o)) for o in (rule.may_use if rule else ())]
+    return f"; so is {', '.join(names)}" if names else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,6 +411,78 @@ class _CappedText(io.TextIOBase):
         if self.dropped:
             out += f"\n… ({self.dropped} more characters not shown)"
         return out
+
+
+class _Dispatch:
+    """Stands in for ``sys.stdout`` / ``sys.stderr`` while checks capture output: a write from
+    a thread that is running a student's function goes to that check's sink, every other write
+    to the stream that was there before. Installed by the first capture, removed by the last."""
+
+    def __init__(self, previous):
+        self.previous = previous
+
+    def write(self, text):
+        sink = _SINKS.get(threading.get_ident())
+        return (sink if sink is not None else self.previous).write(text)
+
+    def flush(self):
+        if threading.get_ident() not in _SINKS:
+            self.previous.flush()
+
+    def __getattr__(self, name):            # encoding, isatty, fileno, ...: the real stream's
+        return getattr(self.previous, name)
+
+
+_SINKS = {}                 # thread ident -> the _CappedText capturing that thread's output
+_CAPTURE_LOCK = threading.Lock()
+_STREAMS = ("stdout", "stderr")
+
+
+def _capture_start(sink):
+    """Send this thread's output to ``sink`` (and only this thread's); returns a token for
+    :func:`_capture_end`."""
+    ident = threading.get_ident()
+    with _CAPTURE_LOCK:
+        token = (ident, _SINKS.get(ident))
+        _SINKS[ident] = sink
+        for name in _STREAMS:
+            if not isinstance(getattr(sys, name), _Dispatch):
+                setattr(sys, name, _Dispatch(getattr(sys, name)))
+    return token
+
+
+def _capture_end(token):
+    """Undo :func:`_capture_start` (from any thread; a second call does nothing). When no
+    thread captures any more, ``sys.stdout``/``sys.stderr`` are the streams they were."""
+    ident, outer = token
+    with _CAPTURE_LOCK:
+        if outer is not None:
+            _SINKS[ident] = outer
+        else:
+            _SINKS.pop(ident, None)
+        if not _SINKS:
+            for name in _STREAMS:
+                stream = getattr(sys, name)
+                while isinstance(stream, _Dispatch):
+                    stream = stream.previous
+                setattr(sys, name, stream)
+
+
+def _call_watched(fn, args, kwargs, watch, sink, tokens):
+    """The student's call itself: output captured for this thread only, numpy warnings off,
+    and (``watch``) every off-limits mlbook function entered recorded."""
+    tokens.append(_capture_start(sink))
+    try:
+        with np.errstate(all="ignore"):
+            if watch is None:
+                return fn(*args, **kwargs)
+            with watch:
+                return fn(*args, **kwargs)
+    finally:
+        _capture_end(tokens[-1])
+
+
+_WATCHED_CALL_CODE = _call_watched.__code__
 
 
 def _run_with_signal(call, seconds):
@@ -313,7 +552,7 @@ def _where(exc):
     return f" (line {frame.lineno}: {frame.line.strip()})" if frame.line else ""
 
 
-def guarded_call(fn, case, *, budget=None, printed=None):
+def guarded_call(fn, case, *, budget=None, printed=None, exercise=None):
     """Call ``fn(*case.args, **case.kwargs)`` on copies of the inputs.
 
     Returns ``(result, None)`` or ``(None, message)`` when the call raised (anything, including
@@ -322,7 +561,12 @@ def guarded_call(fn, case, *, budget=None, printed=None):
 
     ``budget`` is a :class:`Budget` shared by the calls of one check (default: a fresh
     :data:`TIME_BUDGET`). Whatever ``fn`` prints is captured; pass a list as ``printed`` to
-    receive it (capped at :data:`PRINT_LIMIT` characters), otherwise it is discarded.
+    receive it (capped at :data:`PRINT_LIMIT` characters), otherwise it is discarded; the capture
+    covers only the thread running ``fn`` and ends with the check, even when ``fn`` runs on.
+
+    ``exercise``: the name of a declared exercise (:func:`declare_exercise`). While ``fn`` runs,
+    every call into the exercise's off-limits mlbook code is recorded, however it is reached; such
+    a call makes the result a message naming the function (the exercise is to write it).
     """
     budget = budget if budget is not None else Budget()
     try:
@@ -332,20 +576,27 @@ def guarded_call(fn, case, *, budget=None, printed=None):
     except TypeError:           # not weak-referenceable: cannot be remembered
         pass
     args, kwargs = _copy(case.args), _copy(case.kwargs)
-    sink = _CappedText()
+    sink, tokens = _CappedText(), []
+    rule = EXERCISES.get(exercise)
+    watch = _Watch(rule) if rule is not None else None
 
     def call():
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
-                np.errstate(all="ignore"):
-            return fn(*args, **kwargs)
+        return _call_watched(fn, args, kwargs, watch, sink, tokens)
 
     seconds = budget.remaining()
     if seconds <= 0:
         result, exc, timed_out = None, None, True
     else:
         result, exc, timed_out = _budgeted_call(call, seconds)
+    for token in tokens:                # a runaway thread's capture ends with the check
+        _capture_end(token)
+    if watch is not None:
+        watch.stop_threads()
     if printed is not None and (sink.kept or sink.dropped):
         printed.append(sink.text())
+    delegated = watch.verdict(exercise) if watch is not None else None
+    if delegated:
+        return None, delegated
     if timed_out:
         try:
             _TIMED_OUT.add(fn)
@@ -493,7 +744,8 @@ def check_function(student_fn, reference_fn, cases, *, exercise, why="", rtol=1e
     budget, printed = Budget(), []
     for case in cases:
         try:
-            got, error = guarded_call(student_fn, case, budget=budget, printed=printed)
+            got, error = guarded_call(student_fn, case, budget=budget, printed=printed,
+                                      exercise=exercise)
         except NotAttempted:
             return not_attempted(exercise)
         if error:
@@ -569,14 +821,30 @@ class _Hint:
         return self.text
 
 
+_WITHHELD = {"everything": False, "hints": {}}
+
+
+def withhold_hints(withheld=None, *, everything=False):
+    """Graded release: ``hint()`` shows none of ``withheld`` (``{exercise: [hint numbers]}``, the
+    hints that contain an answer's code), or no hint at all with ``everything=True``. The
+    release's first, locked cell calls this (mlbook.grading.release)."""
+    _WITHHELD["everything"] = bool(everything)
+    _WITHHELD["hints"] = {name: set(nums) for name, nums in (withheld or {}).items()}
+
+
 def hint(exercise, n=1):
     """Show hint ``n`` (1-based) for ``exercise`` and say whether there are more."""
+    if _WITHHELD["everything"]:
+        return _Hint("Hints are not shown in this graded release.")
     if exercise not in HINTS:
         known = ", ".join(sorted(HINTS)) or "(none registered)"
         return _Hint(f"No hints for {exercise!r}. Exercises with hints: {known}")
     texts = HINTS[exercise]
     if not isinstance(n, int) or not 1 <= n <= len(texts):
         return _Hint(f"{exercise!r} has hints 1 to {len(texts)}; you asked for {n!r}.")
+    if n in _WITHHELD["hints"].get(exercise, ()):
+        return _Hint(f"Hint {n} of {len(texts)} for {exercise!r} is not shown in this graded "
+                     f"release: it contains the answer's code.")
     more = (f"(hint {n} of {len(texts)} — `hint({exercise!r}, {n + 1})` for the next)"
             if n < len(texts) else f"(hint {n} of {len(texts)} — that was the last one)")
     return _Hint(f"💡 {texts[n - 1]}\n\n{more}")

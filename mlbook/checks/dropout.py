@@ -47,7 +47,7 @@ def _forward_output(fn, x, p, seed):
     rng = _seeded(seed)
     state = rng.bit_generator.state
     case = Case(x, p, rng, label=f"x of shape {x.shape}, p={p}, rng=default_rng({seed})")
-    got, error = guarded_call(fn, case)      # may raise NotAttempted
+    got, error = guarded_call(fn, case, exercise="dropout_forward")   # may raise NotAttempted
     where = f"On input {case.label}:\n"
     if error:
         return None, None, where + f"your function {error}"
@@ -213,7 +213,8 @@ def _backward_problem(fwd, bwd, p, seed):
     mask = y != 0
     dy = _input(seed + 100)
     label = f"On dy of shape {dy.shape} after a forward pass with p={p}:\n"
-    got, error = guarded_call(bwd, Case(dy, cache, label="dy, cache"))
+    got, error = guarded_call(bwd, Case(dy, cache, label="dy, cache"),
+                              exercise="dropout_backward")
     if error:
         return label + f"your function {error}"
     problem = _array_problem(got, dy.shape, "dx")
@@ -222,7 +223,8 @@ def _backward_problem(fwd, bwd, p, seed):
     dx = np.asarray(got, dtype=float)
     expected = dy * mask / (1.0 - p)
     if np.allclose(dx, expected, rtol=1e-6, atol=1e-9):
-        got2, error2 = guarded_call(bwd, Case(dy, cache, label="dy, cache"))
+        got2, error2 = guarded_call(bwd, Case(dy, cache, label="dy, cache"),
+                                      exercise="dropout_backward")
         if error2 or not np.allclose(np.asarray(got2, dtype=float), expected):
             return label + ("a second call with the same cache gave a different dx: backward "
                             "must use the stored mask, not draw a new one")

@@ -67,7 +67,8 @@ def check_he_normal(he_normal):
         for shape, fan_in, fan_out in _HE_CASES:
             label = f"he_normal({shape}, fan_in={fan_in}, fan_out={fan_out}, rng=default_rng(0))"
             w, error = guarded_call(he_normal, Case(shape, fan_in=fan_in, fan_out=fan_out,
-                                                    rng=np.random.default_rng(0), label=label))
+                                                    rng=np.random.default_rng(0), label=label),
+                                    exercise=exercise)
             if error:
                 return CheckResult(WRONG, exercise, f"{label}: your function {error}")
             problem = _draw_problem(w, shape)
@@ -91,7 +92,8 @@ def check_he_normal(he_normal):
                                    f"draws are not Gaussian (E[w^4]/E[w^2]^2 = {kurtosis:.2f}, "
                                    f"a normal distribution has 3){extra}")
             again, _ = guarded_call(he_normal, Case(shape, fan_in=fan_in, fan_out=fan_out,
-                                                    rng=np.random.default_rng(0)))
+                                                    rng=np.random.default_rng(0)),
+                                    exercise=exercise)
             if not (isinstance(again, np.ndarray) and np.array_equal(again, w)):
                 return CheckResult(WRONG, exercise, f"{label}:\ntwo calls with the same rng seed "
                                    "gave different weights: draw from the rng argument "

@@ -362,7 +362,7 @@ def check_train_epochs(train_epochs):
              f"seed={_TRAIN['seed']}")
     case = Case(model, X, y, softmax_cross_entropy, **_TRAIN)
     try:
-        got, error = guarded_call(train_epochs, case)
+        got, error = guarded_call(train_epochs, case, exercise=exercise)
     except NotAttempted:
         return not_attempted(exercise)
     if error:

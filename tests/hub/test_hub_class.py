@@ -246,7 +246,7 @@ def _answer_assignment(nb, variant):
 def graded(hub, classroom, roster_csv, tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
     log = io.StringIO()
-    assert setup_course.setup_course(course, out=log) == 0, log.getvalue()
+    assert setup_course.setup_course(course, exchange=hub.exchange, out=log) == 0, log.getvalue()
     hub.nbgrader(course, "db", "student", "import", str(roster_csv))
     hub.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     hub.nbgrader(course, "release_assignment", ASSIGNMENT, "--force")
@@ -287,8 +287,11 @@ def test_every_grade_is_right_and_the_export_lists_every_student(classroom, grad
     got = {n: (float(rows[n]["score"]), float(rows[n]["max_score"])) for n in rows}
     want = {n: (float(VARIANTS[v][3]), 2.0) for n, v in classroom["variant"].items()}
     assert got == want
-    for n in rows:          # names from the roster reached the gradebook
-        assert rows[n]["first_name"] == f"First{int(n[-2:])}"
+    assert all(rows[n]["problems"] == "" for n in rows), graded["grades"]
+    from nbgrader.api import Gradebook       # the roster's names reached the gradebook
+    with Gradebook(f"sqlite:///{graded['course'] / 'gradebook.db'}") as gb:
+        for n in rows:
+            assert gb.find_student(n).first_name == f"First{int(n[-2:])}"
 
 
 def test_a_student_fetches_their_feedback(classroom, graded):

@@ -1,0 +1,193 @@
+"""Run one exercise's check in a sandbox and return its verdict.
+
+The sandbox is `bubblewrap <https://github.com/containers/bubblewrap>`_ (Debian/Ubuntu:
+``apt-get install bubblewrap``): new user, PID, network, IPC and mount namespaces, the user
+``nobody`` (65534), an empty private ``/tmp`` as the working folder, and read-only only what
+Python needs — the system's ``/usr`` and ``/lib``, the Python installation, the folders numpy and
+the other dependencies come from — plus a fresh copy of the ``mlbook`` *package* (no notebooks).
+The course folder (``source/``, ``gradebook.db``, ``submitted/``), the repository checkout with
+its solution notebooks and the instructor's home are not in it at all. Works as root in a
+container too (it needs user namespaces).
+
+Without bubblewrap, as root, the fallback is ``setpriv`` to ``nobody`` in a private temporary
+folder: the student's code then can read what is world-readable, so make the course folder
+``chmod 700``. Anything else refuses to grade (``MLBOOK_SANDBOX=none`` runs without a sandbox:
+for a trusted submission only).
+
+Limits: :data:`TIMEOUT` seconds of wall clock per check (the whole sandbox is killed after it),
+the student's process at :data:`MEMORY_BYTES` of address space, files it writes at 16 MiB.
+"""
+import atexit
+import json
+import os
+import pathlib
+import resource
+import secrets
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+TIMEOUT = 60.0
+MEMORY_BYTES = 2 * 2 ** 30
+SANDBOX_PACKAGE = "/opt/mlbook-sandbox"
+_BOOT = ("import sys; sys.path.insert(0, {pkg!r}); import runpy; "
+         "runpy.run_module('mlbook.grading.worker', run_name='__main__')")
+_package_copy = None
+
+
+def package_copy():
+    """A private, world-readable copy of the importable ``mlbook`` package (made once)."""
+    global _package_copy
+    if _package_copy is None:
+        import mlbook
+        top = tempfile.mkdtemp(prefix="mlbook-sandbox-")
+        atexit.register(shutil.rmtree, top, True)
+        shutil.copytree(pathlib.Path(mlbook.__file__).parent, os.path.join(top, "mlbook"),
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for folder, dirs, files in os.walk(top):
+            os.chmod(folder, 0o755)
+            for f in files:
+                os.chmod(os.path.join(folder, f), 0o644)
+        _package_copy = top
+    return _package_copy
+
+
+def method():
+    """'bwrap', 'nobody' or 'none' (see the module's doc); raises when no sandbox is possible."""
+    wanted = os.environ.get("MLBOOK_SANDBOX", "auto")
+    if wanted == "none":
+        return "none"
+    if wanted in ("auto", "bwrap") and shutil.which("bwrap"):
+        return "bwrap"
+    if wanted in ("auto", "nobody") and os.geteuid() == 0 and shutil.which("setpriv"):
+        return "nobody"
+    raise RuntimeError("no sandbox to grade in: install bubblewrap (apt-get install bubblewrap), "
+                       "or grade as root with setpriv (MLBOOK_SANDBOX=nobody)")
+
+
+def _python_dirs(hidden):
+    """Folders Python and the dependencies need, minus any that would show a ``hidden`` path."""
+    import numpy
+    wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix,
+              os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
+    for mod in ("numpy", "matplotlib", "ipywidgets", "sympy", "traitlets", "IPython"):
+        m = sys.modules.get(mod)
+        if m is None and mod == "numpy":
+            m = numpy
+        if m is not None and getattr(m, "__file__", None):
+            wanted.add(os.path.dirname(os.path.dirname(os.path.realpath(m.__file__))))
+    dirs = []
+    for d in sorted(wanted):
+        d = os.path.realpath(d)
+        if not os.path.isdir(d) or d == "/":
+            continue
+        if any(h == d or h.startswith(d.rstrip("/") + "/") for h in hidden):
+            continue                    # binding d would expose the course or the checkout
+        dirs.append(d)
+    return dirs
+
+
+def _bwrap_command(hidden):
+    cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
+           "--uid", "65534", "--gid", "65534", "--proc", "/proc", "--dev", "/dev",
+           "--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv"]
+    for d in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"):
+        if os.path.islink(d):
+            cmd += ["--symlink", os.readlink(d), d]
+        elif os.path.isdir(d):
+            cmd += ["--ro-bind", d, d]
+    for f in ("/etc/ld.so.cache", "/etc/localtime"):
+        if os.path.exists(f):
+            cmd += ["--ro-bind", f, f]
+    for d in _python_dirs(hidden):
+        if not d.startswith(("/usr/", "/lib")):
+            cmd += ["--ro-bind", d, d]
+    cmd += ["--ro-bind", package_copy(), SANDBOX_PACKAGE]
+    for k, v in _ENV.items():
+        cmd += ["--setenv", k, v]
+    return cmd + [sys.executable, "-I", "-c", _BOOT.format(pkg=SANDBOX_PACKAGE)]
+
+
+_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp",
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
+
+
+def _limits(cpu_seconds):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 2 ** 20, 16 * 2 ** 20))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return apply
+
+
+def _frame(obj):
+    data = json.dumps(obj).encode()
+    return struct.pack("<Q", len(data)) + data
+
+
+def run(program, *, hidden=(), seed=None, timeout=TIMEOUT, memory_bytes=MEMORY_BYTES,
+        time_budget=None):
+    """Run ``program`` (a :class:`mlbook.grading.program.Program`) in the sandbox.
+
+    ``hidden``: paths that must not be visible (the course folder, the checkout);
+    ``time_budget``: seconds the student's function may take per check (default: the checks'
+    own :data:`mlbook.checks.core.TIME_BUDGET`). Returns the
+    verdict dict ``{"status", "message", "mode", "hidden", "error"}``; ``error`` is set when the
+    grading itself failed (it is listed in the run's report, the exercise scores 0).
+    """
+    how = method()
+    hidden = [os.path.realpath(h) for h in hidden]
+    boot = _BOOT.format(pkg=package_copy())
+    if how == "bwrap":
+        cmd, cwd, env = _bwrap_command(hidden), "/", None
+    elif how == "nobody":
+        cwd = tempfile.mkdtemp(prefix="mlbook-grade-")
+        os.chmod(cwd, 0o777)
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+               "--inh-caps=-all", sys.executable, "-I", "-c", boot]
+        env = dict(_ENV, HOME=cwd, MPLCONFIGDIR=cwd)
+    else:
+        cwd = tempfile.mkdtemp(prefix="mlbook-grade-")
+        cmd, env = [sys.executable, "-I", "-c", boot], dict(_ENV, HOME=cwd, MPLCONFIGDIR=cwd)
+    seed = secrets.randbits(32) if seed is None else seed
+    stdin = _frame(program.message(memory_bytes, time_budget)) + _frame(
+        {"reference": program.reference, "seed": seed})
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=_limits(int(timeout) + 5))
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        out, err = proc.communicate()
+        return _failed(f"the check did not finish within {timeout:g} s and was stopped "
+                       f"(an endless loop that swallows every interruption?)", student=True)
+    finally:
+        if how != "bwrap":
+            shutil.rmtree(cwd, ignore_errors=True)
+    lines = out.decode("utf-8", "replace").strip().splitlines()
+    try:
+        verdict = json.loads(lines[-1])
+        assert verdict["status"] in ("correct", "wrong", "not_attempted")
+        verdict.setdefault("error", None)
+        verdict["seed"] = seed
+        return verdict
+    except (IndexError, ValueError, KeyError, TypeError, AssertionError):
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+        return _failed(f"the grading worker failed (exit code {proc.returncode}): "
+                       + " / ".join(tail), student=False)
+
+
+def _kill(proc):
+    try:
+        os.killpg(proc.pid, 9)
+    except OSError:
+        proc.kill()
+
+
+def _failed(message, *, student):
+    return {"status": "wrong", "message": message, "mode": "sandbox", "hidden": 0,
+            "error": None if student else message}
