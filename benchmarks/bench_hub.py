@@ -116,7 +116,12 @@ def run_config(threads, sizes, moves, pause, workdir):
                 futures = [pool.submit(kern.execute,
                                        MOVES.format(moves=moves, offset=i, pause=pause), 1800)
                            for i, kern in enumerate(active)]
-                results = [f.result() for f in futures]
+                results = []
+                for f in futures:
+                    try:
+                        results.append(f.result())
+                    except Exception as exc:  # noqa: BLE001 - a lost kernel is a result
+                        results.append({"error": repr(exc), "text": ""})
             lat = {"lr": [], "init": []}
             errors = [r["error"] for r in results if r["error"]]
             for r in results:
@@ -128,8 +133,11 @@ def run_config(threads, sizes, moves, pause, workdir):
             out["latency"][k]["errors"] = errors
         alive = 0
         for kern in kernels:
-            r = kern.execute("print('alive')", timeout=300)
-            alive += r["text"].strip() == "alive"
+            try:
+                r = kern.execute("print('alive')", timeout=300)
+                alive += r["text"].strip() == "alive"
+            except Exception:  # noqa: BLE001 - counted as lost
+                pass
         out["kernels_alive"] = (alive, len(kernels))
         for kern in kernels:
             try:

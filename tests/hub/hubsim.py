@@ -407,19 +407,30 @@ class KernelSession:
     """A kernel's websocket (``/api/kernels/<id>/channels``) through the hub's proxy."""
 
     def __init__(self, student, session):
-        import websocket
-
         self.student, self.session = student, session
         self.kernel_id = session["kernel"]["id"]
         self.session_id = uuid.uuid4().hex
-        url = (f"ws://127.0.0.1:{student.hub.port}/user/{student.name}/api/kernels/"
-               f"{self.kernel_id}/channels?session_id={self.session_id}")
-        self.ws = websocket.create_connection(url, timeout=120, header=[
-            f"Authorization: token {student.token}"])
+        self.url = (f"ws://127.0.0.1:{student.hub.port}/user/{student.name}/api/kernels/"
+                    f"{self.kernel_id}/channels?session_id={self.session_id}")
+        self.ws = None
+        self._connect()
+
+    def _connect(self):
+        import websocket
+
+        self.ws = websocket.create_connection(self.url, timeout=120, header=[
+            f"Authorization: token {self.student.token}"])
 
     def execute(self, code, timeout=120):
         """Run ``code``; return {'text': all text output, 'error': (ename, evalue) or None,
-        'status': 'ok'|'error'}."""
+        'status': 'ok'|'error'}.
+
+        The websocket is opened anew when the server has closed it: the server pings every
+        30 s and drops a connection whose pongs stop, and an idle simulated student does not
+        read (a browser answers pings in the background)."""
+        if self.ws is not None and self.ws.connected:
+            self.ws.close()                      # its unanswered pings may have expired it
+        self._connect()
         msg_id = uuid.uuid4().hex
         self.ws.send(json.dumps({
             "header": {"msg_id": msg_id, "username": self.student.name,
@@ -432,7 +443,11 @@ class KernelSession:
         deadline = time.monotonic() + timeout
         while not (idle and status):
             self.ws.settimeout(max(1.0, deadline - time.monotonic()))
-            msg = _decode_ws(self.ws.recv())
+            raw = self.ws.recv()
+            if not raw:
+                raise HubError(f"the kernel's websocket closed while a cell ran for "
+                               f"{self.student.name} (kernel {self.kernel_id})")
+            msg = _decode_ws(raw)
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]

@@ -205,9 +205,12 @@ def test_every_student_runs_a_check_and_an_explorer_through_the_proxy(hub, class
             assert CHECK_MARK[net_answer] in results[2]["text"], (name, results[2])
             env = kernel.execute("import os\n"
                                  "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'],"
-                                 " os.environ['JUPYTERHUB_USER'], os.getcwd())")
-            threads, omp, user, cwd = env["text"].split()
+                                 " os.environ['JUPYTERHUB_USER'], os.environ['MEM_LIMIT'],"
+                                 " os.environ['CPU_LIMIT'], os.getcwd())")
+            threads, omp, user, mem, cpu, cwd = env["text"].split()
             assert (threads, omp, user) == ("1", "1", name)         # the per-kernel limit
+            # the per-user limits as configured (2G, 1 core); enforced by systemd in production
+            assert (int(mem), float(cpu)) == (2 * 1024 ** 3, 1.0)
             assert cwd == str(hub.work / "home" / name / pulled["target"])
             explorer = kernel.execute(
                 "from mlbook.widgets import lr_explorer\n"
