@@ -219,10 +219,15 @@ class Hub:
 
     def spawn(self, names, timeout=300):
         """Request every named user's server at once, wait until all are ready; {name: seconds
-        from the first request until that server was ready}."""
+        from the first request until that server was seen ready}."""
+        import concurrent.futures
+
         t0 = time.monotonic()
-        for name in names:
-            self.request_spawn(name)
+        # at once, as students clicking at the same time: the hub's API answers a spawn request
+        # only when the server is up or after its slow_spawn_timeout (10 s), so one request
+        # after another would serialize the spawns
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(32, len(names) or 1)) as pool:
+            list(pool.map(self.request_spawn, names))
         return self.wait_ready(names, timeout, since=t0)
 
     def student(self, name):
