@@ -9,7 +9,8 @@ thread limit (MLBOOK_KERNEL_THREADS=1, the production setting) and without it (0
 libraries start one thread per core in every kernel). Each time it measures
 
 * hub start: process start until the hub's API answers through the proxy;
-* spawn: all servers requested at once, time until the first, the 10th, ... is ready;
+* spawn: all servers requested at once (concurrent API requests, as students clicking at the
+  same time), time from the first request until the first, the 10th, ... is seen ready;
 * memory per student: proportional set size (PSS) of a student's server and of its kernel,
   after the kernel has built the learning-rate explorer;
 * explorer latency, kernel side, with 1, 10 and 20 students active at once: each active
