@@ -47,7 +47,13 @@ __all__ = ["zeros", "normal", "glorot_uniform", "glorot_normal", "he_uniform", "
 
 def fans(shape):
     """(fan_in, fan_out) of a weight array: (n_in, n_out) for a 2-D Dense matrix, and
-    (c_in k k, c_out k k) for a (c_out, c_in, k, k) convolution filter bank."""
+    (c_in k k, c_out k k) for a (c_out, c_in, k, k) convolution filter bank.
+
+    A 2-D shape is read as mlbook's ``Dense`` stores W: (n_in, n_out), so fan_in = shape[0].
+    PyTorch reads a 2-D shape the other way round, as ``nn.Linear`` stores its weight
+    (out_features, in_features): ``torch.nn.init`` takes fan_in = shape[1]. For a 4-D filter
+    bank both read (c_out, c_in, k, k). So pass a torch ``Linear`` weight's shape reversed.
+    """
     shape = tuple(shape)
     if len(shape) == 2:
         return shape[0], shape[1]

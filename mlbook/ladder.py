@@ -28,6 +28,10 @@ Differences from the original, all small and on purpose:
 
 ``python -m mlbook.ladder`` downloads the 60,000 training digits (verified, cached) and trains
 the four recipes, printing the comparison table; ``--help`` lists the options for a shorter run.
+``python -m mlbook.ladder --data bundled --course`` trains offline with notebook 10's settings
+(:data:`COURSE`: a few epochs, faster rates, the small convnet), about a minute. A short run of
+the *original* recipes stays near chance: with N(0, 0.01^2) weights and the original rates the
+first thousands of steps sit on a plateau, so the command says so after such a rung.
 In a notebook, :func:`train_rung` with ``small=True`` trains a scaled-down convnet in seconds.
 """
 import argparse
@@ -42,7 +46,7 @@ from .losses import softmax_cross_entropy
 from .optim import DivergenceError, Optimizer, RMSProp, SGD
 from .validation import as_rng, check_choice, check_int, check_number
 
-__all__ = ["RUNGS", "TITLES", "PUBLISHED", "RECORD", "RECIPES", "build_model", "model_input",
+__all__ = ["RUNGS", "TITLES", "PUBLISHED", "RECORD", "RECIPES", "COURSE", "build_model", "model_input",
            "FrozenBiases", "make_optimizer_for", "train_epoch", "train_rung", "predict_proba", "accuracy", "confusion_matrix",
            "comparison_table", "Progress", "seconds_per_digit", "estimate_seconds", "main"]
 
@@ -64,6 +68,17 @@ RECIPES = {
 }
 INIT_STD = 0.01
 BATCH_SIZE = 128
+# notebook 10's settings: what fits in about a minute on 8,000 digits (keyword arguments of
+# train_rung; everything not named is the recipe's). The notebook lists each change.
+COURSE = {
+    "logistic": dict(epochs=20),
+    "sigmoid_625": dict(epochs=4, lr=0.5, batch_size=16),
+    "modern": dict(epochs=5, eps=1e-8, batch_size=64),
+    "convnet": dict(epochs=5, small=True, init="default", lr=3e-3, lr_decay=0.7, eps=1e-8,
+                    batch_size=64),
+}
+CHANCE = 0.1               # ten classes
+SHORT_RUN = 5_000          # fewer gradient steps per rung: the command warns what to expect
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,7 +438,11 @@ def _parser():
     p.add_argument("--data", choices=("full", "bundled"), default="full",
                    help="full: 60,000 downloaded training digits, 10,000 test digits; bundled: "
                         "the course split of the 10,000 bundled digits (8,000 / 2,000), offline")
-    p.add_argument("--epochs", type=int, default=100, help="epochs per rung (original: 100)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs per rung (original: 100; with --course: the notebook's)")
+    p.add_argument("--course", action="store_true",
+                   help="notebook 10's settings (a few epochs, faster rates, the small convnet): "
+                        "with --data bundled, the notebook's table in about a minute")
     p.add_argument("--limit", type=int, default=None,
                    help="use only this many training digits and this many test digits, drawn "
                         "at random (a quick run)")
@@ -438,7 +457,7 @@ def _parser():
 def main(argv=None):
     """Entry point of ``python -m mlbook.ladder``; returns the exit code."""
     args = _parser().parse_args(argv)
-    if args.epochs < 1 or (args.limit is not None and args.limit < 10):
+    if (args.epochs is not None and args.epochs < 1) or (args.limit is not None and args.limit < 10):
         print("error: --epochs must be >= 1 and --limit >= 10", file=sys.stderr)
         return 2
     try:
@@ -451,24 +470,62 @@ def main(argv=None):
               "digits: python -m mlbook.ladder --data bundled", file=sys.stderr)
         return 1
     n = len(train[1])
-    print(f"MNIST ladder: {n:,} training digits, {len(test[1]):,} test digits, "
-          f"{args.epochs} epoch(s) per rung, batch {BATCH_SIZE}.", flush=True)
-    estimate = {r: estimate_seconds(r, n, len(test[1]), args.epochs, small=args.small_convnet)
-                for r in args.rungs}
+    settings = {r: _settings(r, args) for r in args.rungs}
+    print(f"MNIST ladder: {n:,} training digits, {len(test[1]):,} test digits, " + (
+        "notebook 10's settings (--course)" if args.course else
+        f"{settings[args.rungs[0]]['epochs']} epoch(s) per rung, batch {BATCH_SIZE}") + ".",
+        flush=True)
+    estimate = {r: estimate_seconds(r, n, len(test[1]), st["epochs"], small=st.get("small", False),
+                                    batch_size=st.get("batch_size", BATCH_SIZE))
+                for r, st in settings.items()}
     print("Estimated run time (CPU time, measured on a few batches here): " + ", ".join(
         f"{TITLES[r]} {_duration(s)}" for r, s in estimate.items())
         + f"; total {_duration(sum(estimate.values()))}.", flush=True)
+    steps = -(-n // BATCH_SIZE) * settings[args.rungs[0]]["epochs"]
+    if not args.course and steps < SHORT_RUN:
+        print(f"A short run: {steps:,} gradient steps per rung of the original recipes (the slide's "
+              f"figures took {(60_000 // BATCH_SIZE) * 100:,}). Expect accuracies far below the slide, "
+              f"near chance for rungs that stay on the plateau of N(0, 0.01^2) weights; --course "
+              f"runs notebook 10's faster settings instead.", flush=True)
     results = {}
     for rung in args.rungs:
-        with Progress(args.epochs, TITLES[rung]) as bar:
-            res = train_rung(rung, train, test, epochs=args.epochs, rng=args.seed,
-                             small=args.small_convnet, progress=bar)
+        with Progress(settings[rung]["epochs"], TITLES[rung]) as bar:
+            res = train_rung(rung, train, test, rng=args.seed, progress=bar, **settings[rung])
         results[rung] = res["accuracy"]
         print(f"{TITLES[rung]}: test accuracy {100 * res['accuracy']:.2f} % after "
               f"{len(res['test_accuracy'])} epoch(s), {res['seconds']:.1f} s")
+        if res["accuracy"] < 2 * CHANCE:
+            print(f"  near chance ({100 * CHANCE:.0f} %): " + _near_chance(rung, n, settings[rung],
+                                                                     args.course), flush=True)
     print()
     print(comparison_table(results, n_train=n))
     return 0
+
+
+def _settings(rung, args):
+    """train_rung's keyword arguments for ``rung`` under the command-line options."""
+    if args.course:
+        st = dict(COURSE[rung])
+    else:
+        st = {"epochs": 100, "small": args.small_convnet}
+    if args.epochs is not None:
+        st["epochs"] = args.epochs
+    if args.small_convnet:
+        st["small"] = True
+    return st
+
+
+def _near_chance(rung, n_train, settings, course):
+    """Why a rung ended near chance, and what to run instead."""
+    steps = -(-n_train // settings.get("batch_size", BATCH_SIZE)) * settings["epochs"]
+    original = (60_000 // BATCH_SIZE) * 100
+    if course:
+        return (f"{steps:,} gradient steps were not enough here; notebook 10 trains on 8,000 "
+                f"digits (drop --limit) or give it more --epochs.")
+    return (f"{steps:,} gradient steps of the original recipe (the slide's figure took "
+            f"{original:,}). With N(0, 0.01^2) weights and the original learning rate the first "
+            f"thousands of steps stay on a plateau. For a short run use --course (notebook 10's "
+            f"faster settings); for the recipe itself, many more --epochs or the full data.")
 
 
 def _duration(seconds):

@@ -11,6 +11,13 @@ E_total = sum 1/2 (target - out)^2. The gradient therefore carries a factor 1/N.
     binary_cross_entropy_with_logits(z, t)   the same with p = sigma(z), stable for any z
     kl_divergence(pred, target)              1/N sum_n sum_k t log(t / p)   (KL(target || pred))
 
+Against PyTorch (whose losses default to ``reduction="mean"``, a mean over ALL N*K entries):
+with K outputs per example, ``mse`` = K/2 x ``torch.nn.MSELoss()``; ``l1``,
+``binary_cross_entropy``, ``binary_cross_entropy_with_logits`` = K x ``L1Loss()``,
+``BCELoss()``, ``BCEWithLogitsLoss()``; ``kl_divergence`` = ``KLDivLoss(reduction="batchmean")``
+(which takes log-probabilities); ``softmax_cross_entropy`` = ``CrossEntropyLoss()`` exactly.
+The README's table "Where mlbook differs from PyTorch" lists these.
+
 Numerical stability: softmax and sigmoid are computed through log-sum-exp / |z| tricks, so
 logits of 1e4 give finite values and no RuntimeWarning; probabilities are clipped to
 [eps, 1 - eps] only where a log of them is taken.
@@ -66,6 +73,8 @@ def mse(pred, target):
     """Mean over the batch of sum_k 1/2 (target - pred)^2.
 
     pred, target: (N, K) (or (N,)). Returns (loss, dloss/dpred) with grad = (pred - target) / N.
+    This is K/2 times ``torch.nn.MSELoss()`` (a mean of (t - p)^2 over all N*K entries): the 1/2
+    is the worked example's, and the sum over K its E_total.
     """
     pred, target = _pair(pred, target)
     n = pred.shape[0]
@@ -75,7 +84,9 @@ def mse(pred, target):
 
 @_quiet
 def l1(pred, target):
-    """Mean over the batch of sum_k |target - pred|; grad = sign(pred - target) / N (0 at a tie)."""
+    """Mean over the batch of sum_k |target - pred|; grad = sign(pred - target) / N (0 at a tie).
+
+    K times ``torch.nn.L1Loss()``, which averages over all N*K entries."""
     pred, target = _pair(pred, target)
     n = pred.shape[0]
     diff = pred - target
@@ -128,6 +139,11 @@ def binary_cross_entropy(prob, target, eps=1e-12):
     loss = 1/N sum -[t log p + (1 - t) log(1 - p)],  grad = (p - t) / (p (1 - p)) / N,
     with p clipped to [eps, 1 - eps] so that log(0) never happens. Prefer
     :func:`binary_cross_entropy_with_logits` when you have the logits.
+
+    Against ``torch.nn.BCELoss()``: K times it (torch averages over all N*K entries), and a
+    different guard: torch clamps each log at -100 (a term costs at most 100), mlbook clips p,
+    so a term costs at most -log(eps) = 27.63 for eps = 1e-12. They agree wherever
+    eps <= p <= 1 - eps, i.e. unless a probability is within 1e-12 of the wrong end.
     """
     p, t = _pair(prob, target, "prob")
     if np.any((p < 0) | (p > 1)) or np.any((t < 0) | (t > 1)):
@@ -145,6 +161,8 @@ def binary_cross_entropy_with_logits(logits, target):
 
     -[t log sigma(z) + (1 - t) log(1 - sigma(z))] = max(z, 0) - t z + log(1 + e^-|z|)
     grad = (sigma(z) - t) / N
+
+    K times ``torch.nn.BCEWithLogitsLoss()`` (a mean over all N*K entries).
     """
     z, t = _pair(logits, target, "logits")
     n = z.shape[0]
@@ -160,6 +178,8 @@ def kl_divergence(pred, target, eps=1e-12):
 
     pred, target: (N, K) probabilities (rows summing to 1). Terms with t = 0 count 0
     (lim t log t = 0); p is clipped below at eps. grad = -t / p / N.
+    Equals ``torch.nn.KLDivLoss(reduction="batchmean")(log(pred), target)``; torch's default
+    ``reduction="mean"`` is K times smaller.
     """
     p, t = _pair(pred, target)
     if np.any(p < 0) or np.any(t < 0):

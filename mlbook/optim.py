@@ -31,7 +31,7 @@ from .validation import (as_float_array, check_flag, check_int, check_number,
                          check_param_dicts, check_positive)
 
 __all__ = [
-    "Optimizer", "SGD", "Momentum", "Adagrad", "RMSProp", "Adadelta", "Adam",
+    "Optimizer", "SGD", "Momentum", "Adagrad", "RMSProp", "Adadelta", "Adam", "AdamW",
     "OPTIMIZERS", "make_optimizer", "momentum_update", "adam_update",
     "StepDecay", "ExponentialDecay", "HalveOnPlateau", "DivergenceError",
 ]
@@ -299,6 +299,39 @@ class Adam(Optimizer):
         return f"lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g}"
 
 
+class AdamW(Adam):
+    """AdamW: Adam with *decoupled* weight decay (Loshchilov & Hutter 2019, Algorithm 2).
+
+        t     <- t + 1
+        m, v, m_hat, v_hat                          (exactly as in Adam, from g alone)
+        theta <- theta - lr * (m_hat / (sqrt(v_hat) + eps) + weight_decay * theta)
+
+    The decay term is applied to the weights directly and is NOT divided by sqrt(v_hat): every
+    weight shrinks by the same factor (1 - lr * weight_decay) per step, whatever its gradients.
+    An L2 penalty added to the gradient (``Penalized(Adam(lr), L2(lam))``) goes through the
+    adaptive division instead, and is a different regularizer under Adam.
+
+    The paper writes theta <- theta - eta_t * (alpha * m_hat / (sqrt(v_hat) + eps) + lambda *
+    theta) with a schedule multiplier eta_t; this is that rule with alpha = 1, eta_t = lr and
+    lambda = weight_decay, the convention of PyTorch's ``torch.optim.AdamW(lr, weight_decay=)``
+    (decay lr * weight_decay per step; its default weight_decay is 0.01, as here). The decay
+    applies to every array the optimizer is given, biases included; pass only the weights if
+    the biases should not decay. ``weight_decay=0`` is Adam exactly.
+    """
+
+    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+        super().__init__(lr, beta1=beta1, beta2=beta2, eps=eps)
+        self.weight_decay = check_number(weight_decay, "weight_decay", low=0)
+
+    def _update(self, p, g, st):
+        decay = self.lr * self.weight_decay * p       # from theta_{t-1}, before the Adam step
+        super()._update(p, g, st)
+        p -= decay
+
+    def _hyper(self):
+        return super()._hyper() + f", weight_decay={self.weight_decay:g}"
+
+
 OPTIMIZERS = {
     "sgd": SGD,
     "momentum": Momentum,
@@ -307,6 +340,7 @@ OPTIMIZERS = {
     "rmsprop": RMSProp,
     "adadelta": lambda lr=1.0, **kw: Adadelta(lr=lr, **kw),
     "adam": Adam,
+    "adamw": AdamW,
 }
 
 
@@ -413,7 +447,13 @@ class HalveOnPlateau:
 
     Call once per epoch with that epoch's validation loss; it returns the lr for the next
     epoch. "Stops improving" = ``patience`` epochs in a row without a new best
-    (by more than ``min_delta``).
+    (by more than ``min_delta``): the lr is halved at the ``patience``-th such epoch.
+
+    PyTorch counts the other way: ``ReduceLROnPlateau(patience=p)`` reduces after p + 1 bad
+    epochs in a row (the docs: "if patience = 2, ... will only decrease the LR after the 3rd
+    epoch"), so ``HalveOnPlateau(patience=k)`` is ``ReduceLROnPlateau(opt, factor=0.5,
+    patience=k - 1, threshold=min_delta, threshold_mode="abs")`` (torch's defaults are
+    factor 0.1, patience 10 and a relative threshold 1e-4).
     """
 
     def __init__(self, lr0=0.1, factor=0.5, patience=1, min_delta=0.0):

@@ -16,8 +16,8 @@ alone: they do not make the function more wiggly, only shift it):
 
 Only there. Under an adaptive optimizer (Adam, RMSProp, Adagrad) the penalty's gradient is
 rescaled per weight together with the data gradient, so an L2 penalty is NOT weight decay;
-decoupled decay (AdamW: ``w <- w - lr * wd * w`` outside the adaptive step) is a different
-method. ``Penalized`` adds the penalty's gradient, i.e. it is the L2 penalty in every case.
+decoupled decay (:class:`mlbook.optim.AdamW`: ``w <- w - lr * wd * w`` outside the adaptive
+step) is a different method. ``Penalized`` adds the penalty's gradient, i.e. it is the L2 penalty in every case.
 
 Usage with the params/grads dicts of ``mlbook.layers``::
 

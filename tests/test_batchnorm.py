@@ -210,3 +210,38 @@ def test_bad_sizes_and_backward_misuse():
 def test_repr():
     assert repr(BatchNorm(4)) == "BatchNorm(4, momentum=0.1, eps=1e-05)"
     assert repr(BatchNorm2D(8, momentum=0.01)) == "BatchNorm2D(8, momentum=0.01, eps=1e-05)"
+
+
+# ------------------------------------------------------------------------------------------
+# notebook 07's deep MLPs and the relative size of a step (issue 26)
+
+def test_mlp_places_batchnorm_and_starts_from_the_same_weights():
+    from mlbook.layers import BatchNorm, Dense, ReLU, Tanh, mlp
+    plain, before, after = mlp(False), mlp(True), mlp(True, bn_position="after")
+    assert [type(l) for l in before.layers[:3]] == [Dense, BatchNorm, ReLU]
+    assert [type(l) for l in after.layers[:3]] == [Dense, ReLU, BatchNorm]
+    assert [type(l) for l in plain.layers[:2]] == [Dense, ReLU]
+    dense = lambda net: [l.params["W"] for l in net.layers if isinstance(l, Dense)]
+    assert len(dense(plain)) == 7 and dense(plain)[-1].shape == (32, 3)
+    for a, b in zip(dense(plain), dense(before)):
+        np.testing.assert_array_equal(a, b)          # only the BN layers differ
+    assert isinstance(mlp(False, act=Tanh, depth=2).layers[1], Tanh)
+    with pytest.raises(ValueError, match="bn_position"):
+        mlp(True, bn_position="middle")
+
+
+def test_relative_step_sizes_under_batchnorm_scale_as_one_over_the_weight_norm_squared():
+    from mlbook.layers import mlp, relative_step_sizes
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 2)), rng.integers(0, 3, 64)
+    net = mlp(True, depth=3, width=16)
+    base = relative_step_sizes(net, X, y, lr=0.1)
+    W = net.layers[3].params["W"]                   # the second hidden Dense, behind a BN
+    manual = 0.1 * np.linalg.norm(net.layers[3].grads["W"]) / np.linalg.norm(W)
+    assert base.shape == (3,) and np.isclose(base[1], manual)
+    W *= 10                                          # BN ignores the scale: gradient / 10
+    scaled = relative_step_sizes(net, X, y, lr=0.1)
+    assert np.isclose(scaled[1], base[1] / 100, rtol=1e-3)
+    assert np.allclose(relative_step_sizes(net, X, y, lr=0.2), 2 * scaled)
+    with pytest.raises(ValueError, match="lr"):
+        relative_step_sizes(net, X, y, lr=-1)

@@ -263,3 +263,36 @@ def test_exact_ensemble_matches_monte_carlo():
 def test_exact_ensemble_needs_a_dropout_layer():
     with pytest.raises(ValueError, match="no Dropout"):
         exact_dropout_ensemble([_Tanh()], np.zeros((1, 2)))
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_geometric_mean_is_exact_for_softmax_over_one_dropout_layer():
+    rng = np.random.default_rng(4)
+    W1, b1 = rng.normal(size=(2, 5)) * 2, rng.normal(size=5)
+    W2, b2 = rng.normal(size=(5, 5)) * 2, rng.normal(size=5)
+    W3, b3 = rng.normal(size=(5, 3)) * 2, rng.normal(size=3)
+    x = rng.normal(size=(7, 2))
+    p = 0.5
+    one = [_Linear(W1, b1), _Tanh(), _Linear(W2, b2), _Tanh(), Dropout(p), _Linear(W3, b3)]
+    geo, ws = exact_dropout_ensemble(one, x, output=_softmax, mean="geometric")
+    ari, ws2 = exact_dropout_ensemble(one, x, output=_softmax)
+    assert np.array_equal(ws, ws2)
+    assert np.max(np.abs(geo - ws)) < 1e-12                  # exact (Hinton et al. 2012)
+    assert np.max(np.abs(ari - ws)) > 1e-2                   # the arithmetic mean is not
+    # brute force: normalised product of the 2^5 sub-networks' distributions
+    h = np.tanh(np.tanh(x @ W1 + b1) @ W2 + b2)
+    log_g = sum(np.prod(np.where(m, 1 - p, p)) * np.log(_softmax((h * m / (1 - p)) @ W3 + b3))
+                for m in itertools.product([0, 1], repeat=5))
+    g = np.exp(log_g)
+    assert np.allclose(geo, g / g.sum(axis=1, keepdims=True), rtol=1e-12)
+    # two dropout layers with a nonlinearity between them: no longer exact
+    two = [_Linear(W1, b1), _Tanh(), Dropout(p), _Linear(W2, b2), _Tanh(), Dropout(p),
+           _Linear(W3, b3)]
+    geo2, ws_two = exact_dropout_ensemble(two, x, output=_softmax, mean="geometric")
+    assert np.max(np.abs(geo2 - ws_two)) > 1e-3
+    with pytest.raises(ValueError, match="mean must be one of 'arithmetic', 'geometric'"):
+        exact_dropout_ensemble(one, x, output=_softmax, mean="harmonic")

@@ -25,7 +25,8 @@ from mlbook import worked_example as we
 from mlbook.autodiff import Value, forward_mode_gradient, topological_order
 from mlbook.datasets import toy
 from mlbook.layers import (Conv2D, Dense, Dropout, Flatten, Maxout, MaxPool2D, ReLU, Sequential,
-                           Sigmoid, Tanh, deep_mlp_gradient_norms, fit)
+                           Sigmoid, Tanh, deep_mlp_gradient_norms, fit, mlp,
+                           relative_step_sizes)
 from mlbook.layers.dropout import all_masks, dropout_forward, mask_probabilities, num_masks
 from mlbook.optim import DivergenceError
 
@@ -159,6 +160,13 @@ CATALOGUE = [
      {"activation": "tanh", "depth": 3, "width": 4, "batch": 5, "init": "he", "rng": 0},
      {"activation": "choice", "depth": "int>=1", "width": "int>=1", "batch": "int>=1",
       "init": ["glorot", -1.0, 0.0, math.nan, None], "rng": "rng"}),
+    ("mlp", mlp, {"batchnorm": True, "n_in": 3, "n_out": 2, "depth": 2, "width": 4, "act": Tanh,
+                  "seed": 0, "bn_position": "after"},
+     {"batchnorm": "flag", "n_in": "int>=1", "n_out": "int>=1", "depth": "int>=1",
+      "width": "int>=1", "act": "callable", "seed": "rng", "bn_position": "choice"}),
+    ("relative_step_sizes", relative_step_sizes,
+     {"net": mlp(True, n_in=3, depth=2, width=4), "X": _x(), "y": np.array([0, 1, 2, 0]),
+      "lr": 0.1}, {"lr": "positive"}),
     ("mse", losses.mse, {"pred": _x(), "target": _x(seed=1)}, {"pred": "array", "target": "array"}),
     ("l1", losses.l1, {"pred": _x(), "target": _x(seed=1)}, {"pred": "array", "target": "array"}),
     ("softmax_cross_entropy", losses.softmax_cross_entropy,

@@ -162,3 +162,35 @@ def test_an_overflowing_epoch_stops_training_cleanly(monkeypatch):
     res = ladder.train_rung("logistic", train, test, epochs=4)
     assert res["diverged_at"] == 2 and len(res["train_loss"]) == 1 and len(calls) == 2
     assert res["accuracy"] == res["test_accuracy"][0]
+
+
+def test_a_short_run_of_the_original_recipes_says_it_is_near_chance(capsys, monkeypatch):
+    # a run too short to leave N(0, 0.01^2)'s plateau: the command says why and what to run
+    monkeypatch.setattr(ladder, "train_rung", lambda rung, train, test, **kw: {
+        "accuracy": 0.11 if rung == "sigmoid_625" else 0.8, "test_accuracy": [0.8],
+        "seconds": 0.0})
+    monkeypatch.setattr(ladder, "estimate_seconds", lambda *a, **kw: 1.0)
+    assert ladder.main(["--data", "bundled", "--limit", "1000", "--epochs", "2",
+                        "--rungs", "logistic", "sigmoid_625"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("near chance (10 %)") == 1 and "--course" in out
+    assert "A short run: 16 gradient steps per rung" in out
+    assert "16 gradient steps of the original recipe" in out and "46,800" in out
+
+
+def test_course_option_uses_the_notebook_settings(monkeypatch, capsys):
+    seen = {}
+
+    def fake(rung, train, test, **kw):
+        seen[rung] = kw
+        return {"accuracy": 0.9, "test_accuracy": [0.9], "seconds": 0.0}
+
+    monkeypatch.setattr(ladder, "train_rung", fake)
+    monkeypatch.setattr(ladder, "estimate_seconds", lambda *a, **kw: 1.0)
+    assert ladder.main(["--data", "bundled", "--course", "--limit", "100"]) == 0
+    for rung in ladder.RUNGS:
+        kw = {k: v for k, v in seen[rung].items() if k not in ("rng", "progress")}
+        assert kw == ladder.COURSE[rung]
+    assert "notebook 10's settings" in capsys.readouterr().out
+    assert ladder.main(["--data", "bundled", "--course", "--limit", "100", "--epochs", "1"]) == 0
+    assert all(kw["epochs"] == 1 for kw in seen.values()) and seen["convnet"]["small"]

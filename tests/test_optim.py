@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mlbook import optim
-from mlbook.optim import (SGD, Adadelta, Adagrad, Adam, DivergenceError, ExponentialDecay,
+from mlbook.optim import (SGD, Adadelta, Adagrad, Adam, AdamW, DivergenceError, ExponentialDecay,
                           HalveOnPlateau, Momentum, RMSProp, StepDecay, adam_update,
                           make_optimizer, momentum_update)
 
@@ -105,12 +105,68 @@ def test_pure_functions_agree_with_classes():
     np.testing.assert_allclose(p2["W"], wa, rtol=1e-12)
 
 
+
+def adamw_paper(theta, grads, alpha, wd, beta1=0.9, beta2=0.999, eps=1e-8, eta=1.0):
+    """Loshchilov & Hutter (ICLR 2019), Algorithm 2 ("AdamW"), line by line, without a schedule
+    (eta_t = eta for every t):  m, v, m_hat, v_hat as in Adam (line 6 without the L2 term), then
+    theta_t = theta_{t-1} - eta_t (alpha m_hat / (sqrt(v_hat) + eps) + lambda theta_{t-1})."""
+    m = v = 0.0
+    out = []
+    for t, g in enumerate(grads, start=1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        theta = theta - eta * (alpha * m_hat / (math.sqrt(v_hat) + eps) + wd * theta)
+        out.append(theta)
+    return out
+
+
+def test_adamw_against_the_published_rule():
+    grads = [2.0, -1.0, 0.5, 3.0, -0.25]
+    # mlbook (and torch) AdamW(lr, weight_decay) = the paper's rule with alpha = 1, eta_t = lr
+    got = run(AdamW(0.1, weight_decay=0.2), 1.5, grads)
+    assert got == pytest.approx(adamw_paper(1.5, grads, alpha=1.0, wd=0.2, eta=0.1), abs=1e-14)
+    # ... which is also alpha = lr, eta_t = 1 and the paper's lambda = lr * weight_decay
+    assert got == pytest.approx(adamw_paper(1.5, grads, alpha=0.1, wd=0.02), abs=1e-14)
+    # by hand, step 1: Adam's first step is lr * sign(g); the decay uses theta_0 = 1.5
+    assert got[0] == pytest.approx(1.5 - 0.1 * 2 / (2 + 1e-8) - 0.1 * 0.2 * 1.5, abs=1e-14)
+
+
+def test_adamw_decay_is_decoupled_from_the_gradient_scale():
+    # zero gradients: Adam does nothing, AdamW shrinks every weight by (1 - lr wd) per step,
+    # whatever its size; an L2 term in the gradient would instead be divided by sqrt(v_hat)
+    p = {"W": np.array([1.0, -3.0, 1e-3])}
+    opt = AdamW(0.01, weight_decay=0.5)
+    for _ in range(100):
+        opt.step(p, {"W": np.zeros(3)})
+    np.testing.assert_allclose(p["W"], np.array([1.0, -3.0, 1e-3]) * (1 - 0.005) ** 100,
+                               rtol=1e-12)
+    # weight_decay = 0 is Adam exactly
+    rng = np.random.default_rng(2)
+    gs = [rng.normal(size=(2, 3)) for _ in range(6)]
+    w0 = rng.normal(size=(2, 3))
+    p1, p2 = {"W": w0.copy()}, {"W": w0.copy()}
+    o1, o2 = Adam(0.01), AdamW(0.01, weight_decay=0.0)
+    for g in gs:
+        o1.step(p1, {"W": g})
+        o2.step(p2, {"W": g})
+    np.testing.assert_array_equal(p1["W"], p2["W"])
+
+
+def test_adamw_by_name_and_in_fit_is_all_or_nothing():
+    assert isinstance(make_optimizer("adamw", 0.01, weight_decay=0.1), AdamW)
+    p = {"w": np.array([1.0])}
+    opt = AdamW(1e308, weight_decay=10.0)
+    with pytest.raises(DivergenceError):
+        opt.step(p, one(1.0))
+    assert p["w"][0] == 1.0 and opt.state == {}
+
 QUADRATIC_A = np.diag([1.0, 10.0])
 
 
 @pytest.mark.parametrize("name,lr", [("sgd", 0.05), ("momentum", 0.02), ("nesterov", 0.02),
                                      ("adagrad", 0.5), ("rmsprop", 0.02), ("adam", 0.05),
-                                     ("adadelta", 1.0)])
+                                     ("adadelta", 1.0), ("adamw", 0.05)])
 def test_each_reduces_a_convex_quadratic(name, lr):
     """f(x) = 1/2 x^T A x from (3, 2): f must fall to well under its start."""
     opt = make_optimizer(name, lr)
@@ -140,7 +196,7 @@ def test_step_updates_in_place():
 
 
 @pytest.mark.parametrize("bad", [0, -0.5, float("nan"), float("inf")])
-@pytest.mark.parametrize("cls", [SGD, Momentum, Adagrad, RMSProp, Adam])
+@pytest.mark.parametrize("cls", [SGD, Momentum, Adagrad, RMSProp, Adam, AdamW])
 def test_bad_learning_rate(cls, bad):
     with pytest.raises(ValueError, match="lr must be a positive finite number"):
         cls(bad)
@@ -163,6 +219,8 @@ def test_bad_hyperparameters():
         RMSProp(0.1, rho=1.5)
     with pytest.raises(ValueError, match="eps"):
         Adadelta(eps=0)
+    with pytest.raises(ValueError, match="weight_decay"):
+        AdamW(0.1, weight_decay=-0.01)
 
 
 def test_mismatched_keys_and_shapes():
@@ -186,8 +244,8 @@ def test_divergence_is_an_error_not_a_warning():
 
 
 def test_make_optimizer_unknown_name_lists_names():
-    with pytest.raises(ValueError, match="unknown optimizer 'adamw'.*sgd, momentum.*adam"):
-        make_optimizer("adamw", 0.1)
+    with pytest.raises(ValueError, match="unknown optimizer 'adamax'.*sgd, momentum.*adam, adamw"):
+        make_optimizer("adamax", 0.1)
     assert isinstance(make_optimizer("Adam", 0.1), Adam)
     assert make_optimizer("nesterov", 0.1).nesterov
 
@@ -213,4 +271,6 @@ def test_repr_names_hyperparameters():
     assert repr(Adam(0.01)) == "Adam(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-08)"
     assert "nesterov=True" in repr(Momentum(0.1, nesterov=True))
     assert set(optim.OPTIMIZERS) == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop",
-                                     "adadelta", "adam"}
+                                     "adadelta", "adam", "adamw"}
+    assert repr(AdamW(0.01)) == ("AdamW(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-08, "
+                                 "weight_decay=0.01)")

@@ -11,4 +11,4 @@ from .dropout import *        # noqa: F401,F403  Dropout
 from .batchnorm import *      # noqa: F401,F403  BatchNorm, BatchNorm2D
 from .training import *       # noqa: F401,F403  fit (mini-batch training loop)
 from .maxout import Maxout    # noqa: F401
-from .depth import deep_mlp_gradient_norms  # noqa: F401
+from .depth import deep_mlp_gradient_norms, mlp, relative_step_sizes  # noqa: F401

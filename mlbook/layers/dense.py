@@ -31,7 +31,9 @@ class Dense(Layer):
     ``mlbook.init.INITIALIZERS`` or a callable ``f(shape, *, fan_in, fan_out, rng)``) for
     another scheme; fan_in = n_in, fan_out = n_out.
 
-    params: 'W' (n_in, n_out), 'b' (n_out,)
+    params: 'W' (n_in, n_out), 'b' (n_out,). PyTorch's ``nn.Linear(n_in, n_out)`` stores the
+    transpose, weight (out_features, in_features), and computes x W^T + b; notebook 01 uses
+    that (n_out, n_in) layout, notebook 04 onwards this one.
     """
 
     def __init__(self, n_in, n_out, *, rng=None, init="glorot_uniform"):

@@ -186,7 +186,10 @@ def _run(layers, x, training):
     return x
 
 
-def exact_dropout_ensemble(model, x, *, output=None):
+MEANS = ("arithmetic", "geometric")
+
+
+def exact_dropout_ensemble(model, x, *, output=None, mean="arithmetic"):
     """Average the predictions of ALL ``2**n`` dropout sub-networks, weighted by their probability.
 
     ``model`` is a Sequential (anything with ``.layers``) or a list of layers, whose Dropout
@@ -199,7 +202,19 @@ def exact_dropout_ensemble(model, x, *, output=None):
 
         ensemble      = sum_m P(m) output(f(x; m)),   P(m) = prod (1-p)^kept p^dropped
         weight_scaled = output(f(x))                  (evaluation mode: the test-time rule)
+
+    With ``mean="geometric"`` the ensemble is the *normalised geometric mean* of the
+    sub-networks' distributions instead (``output`` must return probabilities over the last
+    axis, e.g. ``softmax``):
+
+        ensemble = G / sum_k G_k,   G = prod_m output(f(x; m)) ** P(m) = exp(sum_m P(m) log output)
+
+    For a softmax output layer over ONE dropout layer this equals ``weight_scaled`` exactly
+    (Hinton et al. 2012, "Improving neural networks by preventing co-adaptation"): the logits
+    z(m) = W (m * h / (1 - p)) + b are linear in the mask, so sum_m P(m) log softmax(z(m)) =
+    E[z(m)] - const = z(evaluation) - const, and normalising removes the constant.
     """
+    mean = check_choice(mean, "mean", MEANS)
     layers = _layers_of(model)
     drops = [layer for layer in layers if isinstance(layer, Dropout)]
     if not drops:
@@ -223,8 +238,15 @@ def exact_dropout_ensemble(model, x, *, output=None):
                 d.fixed_mask = mask[start:start + w]
                 prob *= float(mask_probabilities(d.fixed_mask, d.p))
                 start += w
-            total = total + prob * output(_run(layers, x, True))
+            out = output(_run(layers, x, True))
+            if mean == "geometric":
+                with np.errstate(divide="ignore"):
+                    out = np.log(out)
+            total = total + prob * out
     finally:
         for d, fixed in zip(drops, saved):
             d.fixed_mask = fixed
+    if mean == "geometric":
+        total = np.exp(total - np.max(total, axis=-1, keepdims=True))
+        total = total / np.sum(total, axis=-1, keepdims=True)
     return total, weight_scaled
