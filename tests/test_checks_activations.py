@@ -11,6 +11,7 @@ CHECKS = [(check_sigmoid_grad, sigmoid_grad), (check_tanh_grad, tanh_grad),
 
 
 @pytest.mark.parametrize("check, reference", CHECKS)
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_reference_passes(check, reference):
     r = check(reference)
     assert r.status == "correct", str(r)
@@ -55,6 +56,7 @@ def test_sigmoid_grad_mistakes_are_named(wrong, needle):
     (lambda x: (1 - np.tanh(x)) ** 2, "squares the wrong thing"),
     (lambda x: sigmoid(x) * (1 - sigmoid(x)), "derivative of the sigmoid"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_tanh_grad_mistakes_are_named(wrong, needle):
     r = check_tanh_grad(wrong)
     assert r.status == "wrong" and needle in str(r), str(r)
@@ -79,6 +81,7 @@ def global_max_softmax(z):
     (lambda z: np.exp(z), "forgot to normalise"),
     (lambda z: np.log(softmax(z)), "log-probabilities"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_softmax_mistakes_are_named(wrong, needle):
     r = check_softmax(wrong)
     assert r.status == "wrong" and needle in str(r), str(r)

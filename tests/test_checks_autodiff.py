@@ -332,7 +332,8 @@ def test_backward_cannot_borrow_value_backward():
     def borrow(root):
         root.backward()
     assert "raised AttributeError" in str(check_backward_pass(borrow))
-    assert "raised TypeError" in str(check_backward_pass(lambda root: Value.backward(root)))
+    borrowed = str(check_backward_pass(lambda root: Value.backward(root)))
+    assert "calls mlbook.autodiff.Value.backward" in borrowed, borrowed
 
 
 def test_backward_hostile():

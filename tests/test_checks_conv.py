@@ -50,6 +50,7 @@ def conv_in_place(image, kernel):
     return conv_loops(image, kernel)
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_conv_reference_and_loops_pass():
     assert check_conv2d_no_padding(lambda x, k: conv2d(x, k)).correct
     r = check_conv2d_no_padding(conv_loops)
@@ -64,6 +65,7 @@ def test_conv_reference_and_loops_pass():
     (conv_mean, "mean of the products"),
     (conv_in_place, "changed its input array in place"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_conv_plausible_mistakes_are_named(fn, words):
     r = check_conv2d_no_padding(fn)
     assert r.status == "wrong"
@@ -122,6 +124,7 @@ def test_size_plausible_mistakes_are_named(fn, words):
     assert words in str(r), str(r)
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_size_reference_passes_also_returning_float_or_numpy_int():
     assert check_conv_output_size(output_size).correct
     assert check_conv_output_size(size_ok).correct
@@ -169,6 +172,7 @@ def kgrad_loops(image, kernel, dout):
                      for a in range(kh)])
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_kernel_grad_reference_and_loops_pass():
     assert check_conv2d_kernel_grad(lambda X, K, G: conv2d_backward(X, K, G)[1])
     assert check_conv2d_kernel_grad(kgrad_loops)
@@ -182,6 +186,7 @@ def test_kernel_grad_reference_and_loops_pass():
     (lambda X, K, G: kgrad_loops(X, K, np.ones_like(G)), "dout is missing"),
     (lambda X, K, G: conv2d_backward(X, K, G)[0], "gradient with respect to the IMAGE"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_kernel_grad_mistakes_named(fn, words):
     r = check_conv2d_kernel_grad(fn)
     assert r.status == "wrong" and words in str(r), str(r)

@@ -50,6 +50,7 @@ def only_y(x, p, rng):
     return dropout_forward(x, p, rng)[0]
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_forward_reference_passes():
     r = check_dropout_forward(dropout_forward)
     assert r and r.status == "correct", str(r)
@@ -72,6 +73,7 @@ def test_forward_alternative_correct_draw_passes():
     (draws_but_ignores, "does not depend on the rng you were given"),
     (only_y, "return the pair (y, cache)"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_forward_mistakes_named(fn, words):
     r = check_dropout_forward(fn)
     assert not r and r.status == "wrong"
@@ -118,6 +120,7 @@ def fresh_mask(dy, cache):
     return dy * (rng.random(dy.shape) >= p) / (1 - p)
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_backward_reference_passes():
     r = check_dropout_backward(dropout_forward, dropout_backward)
     assert r and r.status == "correct", str(r)
@@ -128,11 +131,13 @@ def test_backward_reference_passes():
     (lambda dy, cache: dy, "dropped units"),
     (lambda dy, cache: dy * cache[0] * (1 - cache[1]), "instead of dividing"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_backward_mistakes_named(bwd, words):
     r = check_dropout_backward(dropout_forward, bwd)
     assert not r and words in str(r), str(r)
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_backward_fresh_mask_named():
     r = check_dropout_backward(fwd_with_rng, fresh_mask)
     assert not r and "REUSE the mask" in str(r), str(r)
@@ -144,12 +149,14 @@ def test_backward_fresh_mask_named():
     (lambda dy, cache: dy / 0.0, "NaN or inf"),
     (lambda dy, cache: cache[5], "IndexError"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_backward_survives_hostile(bwd, words):
     with np.errstate(all="ignore"):
         r = check_dropout_backward(dropout_forward, bwd)
     assert r.status == "wrong" and words in str(r), str(r)
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_backward_needs_forward_first():
     def stub(*a):
         raise NotImplementedError
@@ -196,6 +203,7 @@ def test_hints_registered():
         assert "💡" in str(hint(name, 1))
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_forward_that_ignores_rng_is_told_so_and_nothing_else_is():
     r = check_dropout_forward(own_seed)
     assert r.status == "wrong" and "rng" in str(r) and "default_rng" in str(r), str(r)

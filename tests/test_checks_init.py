@@ -12,6 +12,7 @@ from mlbook.layers.batchnorm import batchnorm_backward, batchnorm_forward
 # --------------------------------------------------------------------------------------------
 # he_normal
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_he_normal_reference_and_alternatives_pass():
     assert check_he_normal(reference_he_normal)
 
@@ -40,6 +41,7 @@ def test_he_normal_reference_and_alternatives_pass():
     (lambda shape, *, fan_in, fan_out, rng: rng.normal(0, np.sqrt(2 / fan_in), size=shape[:2]),
      "wrong shape: expected (64, 32, 3, 3)"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_he_normal_slips_are_named(fn, words):
     r = check_he_normal(fn)
     assert r.status == "wrong" and words in str(r), str(r)
@@ -83,6 +85,7 @@ def stepwise(dy, x, gamma, eps):
     return dx, np.sum(dy * xhat, axis=0), np.sum(dy, axis=0)
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_backward_reference_and_staged_derivation_pass():
     assert check_batchnorm_backward(ref_backward)
     r = check_batchnorm_backward(stepwise)
@@ -124,6 +127,7 @@ def test_backward_dx_slips_are_named(fn, words):
     (lambda dy, x, g, eps: ref_backward(dy, x, g, eps)[0], "expected a tuple of 3"),
     (lambda dy, x, g, eps: None, "expected a tuple of 3"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_backward_param_slips_and_shapes(fn, words):
     r = check_batchnorm_backward(fn)
     assert r.status == "wrong" and words in str(r), str(r)

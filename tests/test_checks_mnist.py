@@ -35,6 +35,7 @@ def shift_in_place(images, dx, dy):
     return images
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_shift_reference_and_loops_pass():
     assert check_shift_images(shift).correct
     r = check_shift_images(shift_loops)
@@ -49,6 +50,7 @@ def test_shift_reference_and_loops_pass():
     (lambda images, dx, dy: images[:, 1:, 1:], "wrong shape"),
     (lambda images, dx, dy: None, "returned None"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_shift_wrong_answers_are_named(fn, words):
     r = check_shift_images(fn)
     assert r.status == "wrong" and words in str(r), str(r)
@@ -76,6 +78,7 @@ def test_confusion_reference_values():
     assert C.sum() == 4 and np.trace(C) == 2
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_confusion_reference_and_loops_pass():
     assert check_confusion_matrix(confusion_matrix).correct
     r = check_confusion_matrix(confusion_loops)

@@ -37,6 +37,7 @@ def mom_in_place(w, dw, v, lr, momentum):
     return w + v, v
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_momentum_reference_passes():
     r = check_momentum_update(momentum_update)
     assert r.correct, str(r)
@@ -94,6 +95,7 @@ def adam_returns_corrected_moments(w, dw, m, v, t, lr, beta1, beta2, eps):
     return w_new, m_new / (1 - beta1 ** t), v_new / (1 - beta2 ** t)
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_adam_reference_passes():
     r = check_adam_update(adam_update)
     assert r.correct, str(r)
@@ -107,6 +109,7 @@ def test_adam_reference_passes():
     (adam_swapped_betas, "swapped"),
     (adam_returns_corrected_moments, "item 1 of the returned tuple"),
 ])
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_adam_plausible_mistakes_are_named(fn, words):
     r = check_adam_update(fn)
     assert r.status == "wrong"

@@ -153,6 +153,7 @@ def test_layer_mistakes():
     assert check_layer_forward(lambda W, X, b: sig(X @ W.T + b).tolist()).correct
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_total_error_mistakes():
     _wrong(check_total_error, lambda p: total_error(p, half=1.0), "factor ½ is missing")
     _wrong(check_total_error, lambda p: forward(p)["E_o1"], "E_o1 alone")
@@ -168,6 +169,7 @@ def test_total_error_mistakes():
     _wrong(check_total_error, swapped_targets, "targets are swapped")
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_dE_dw7_mistakes():
     r = _wrong(check_dE_dw7, lambda p: dE_dw7(p, sign=-1.0), "wrong sign")
     assert f"expected {gradients()['w7']:.9g}" in str(r)
@@ -178,6 +180,7 @@ def test_dE_dw7_mistakes():
     _wrong(check_dE_dw7, lambda p: _deltas(p)[2], "out_h1 is missing")
 
 
+@pytest.mark.usefixtures("no_delegation_rule")
 def test_dE_dw4_mistakes():
     _wrong(check_dE_dw4, lambda p: dE_dw4(p, only="o1"), "only the path through o1")
     _wrong(check_dE_dw4, lambda p: dE_dw4(p, only="o2"), "only the path through o2")

@@ -10,7 +10,8 @@ submit) → collect → autograde → generate_feedback → export — and a sim
   a segfault, an endless loop, a loop that swallows BaseException, a flood of output, edited and
   deleted locked cells, a syntax error, a notebook that is not JSON — each with the grade it
   deserves, per exercise; the feedback says ✅ exactly for the exercises the gradebook scores;
-* on 05: a submission that delegates sigmoid_grad to mlbook (the delegation rule, issue 22);
+* on 05 and 04: submissions that delegate sigmoid_grad and dense_backward to mlbook
+  (`from mlbook.activations import sigmoid_grad`, `Dense.backward`): the delegation rule;
 * every notebook with exercises (picked by glob, so a new notebook joins by itself): the
   reference solutions get full marks.
 
@@ -121,6 +122,17 @@ def net_for_output(y):
 """
 
 
+DENSE_BACKWARD_BY_MLBOOK = """\
+def dense_backward(dY, X, W):
+    from mlbook.layers import Dense
+    layer = Dense(W.shape[0], W.shape[1])
+    layer.params["W"][...] = W
+    layer.forward(X)
+    dX = layer.backward(dY)
+    return dX, layer.grads["W"], layer.grads["b"]
+"""
+
+
 def _class(source_nb, release_nb, course):
     src, rel = source_nb, release_nb
     fake = ("class Passed:\n    passed = True\n    status = 'correct'\n    correct = True\n"
@@ -219,6 +231,11 @@ def course(tmp_path_factory):
     target = course / "submitted" / "delegating" / "05_activations" / "05_activations.ipynb"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(delegating))
+    delegating = _with(_load(course / "source" / "04_matrix_backprop" / "04_matrix_backprop.ipynb"),
+                       dense_backward=DENSE_BACKWARD_BY_MLBOOK)
+    target = course / "submitted" / "delegating" / "04_matrix_backprop" / "04_matrix_backprop.ipynb"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(delegating))
     # the reference solutions of every notebook with exercises
     for path in GRADED:
         target = course / "submitted" / "reference" / path.stem / path.name
@@ -310,6 +327,11 @@ def test_delegating_answer_gets_no_point(course):
     if "sigmoid_grad" not in EXERCISES:
         pytest.xfail("sigmoid_grad has no declared delegation rule yet (issue 22)")
     assert got == {"check-sigmoid_grad": 0, "check-tanh_grad": 1, "check-softmax": 1}
+    got = _grades(course["dir"], "04_matrix_backprop", "delegating")
+    assert got == {"check-dense_backward": 0, "check-two_layer_backward": 1, "check-train_epochs": 1}
+    html = (course["dir"] / "feedback" / "delegating" / "04_matrix_backprop" /
+            "04_matrix_backprop.html").read_text(encoding="utf-8")
+    assert "calls mlbook.layers.dense.Dense" in html
 
 
 @needs_sandbox

@@ -24,6 +24,8 @@ def test_readme_gives_exactly_two_commands():
     assert all("\n" not in b.strip() for b in blocks), "each command is one line"
     run, test = readme_command("run-command"), readme_command("test-command")
     assert "pip install" in run and "jupyter lab" in run and "00_start_here.ipynb" in run
+    # the URL the server prints (not only the browser it may start) opens the start notebook
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in run
     assert "pip install" in test and "pytest" in test
 
 

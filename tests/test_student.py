@@ -1,4 +1,5 @@
 """The student-notebook generator: round trip, error cases, and the committed notebooks."""
+import io
 import json
 import pathlib
 import subprocess
@@ -112,12 +113,110 @@ def test_generate_and_check(tmp_path):
     # a change in the solution notebook makes the student version stale
     (tmp_path / "01_a.ipynb").write_text(json.dumps(notebook(code("y = 2"))))
     assert generate(tmp_path, check=True) == 1
-    # an orphan student notebook is reported, and removed on regeneration
+    # a student notebook it wrote whose course notebook is gone is reported, and removed
     generate(tmp_path)
-    (tmp_path / "student" / "02_gone.ipynb").write_text("{}")
+    (tmp_path / "02_gone.ipynb").write_text(json.dumps(notebook(code("z = 3"))))
+    generate(tmp_path)
+    (tmp_path / "02_gone.ipynb").unlink()
     assert generate(tmp_path, check=True) == 1
     generate(tmp_path)
     assert not (tmp_path / "student" / "02_gone.ipynb").exists()
+
+
+def _course(tmp_path, extra_markdown="Intro"):
+    nb = notebook(markdown(extra_markdown), code(SOLUTION_CELL), code("check(f)"))
+    (tmp_path / "01_a.ipynb").write_text(json.dumps(nb))
+
+
+def _answer(tmp_path, body="    return x + x"):
+    """The student writes an answer into the exercise cell of their copy (and runs it)."""
+    path = tmp_path / "student" / "01_a.ipynb"
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
+                and "NotImplementedError" in "".join(c["source"]))
+    cell["source"] = "".join(cell["source"]).replace('    raise NotImplementedError("exercise")',
+                                                     body)
+    cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "4\n"}]
+    path.write_text(json.dumps(nb, indent=1))
+    return path
+
+
+def test_regeneration_never_overwrites_a_copy_with_answers(tmp_path):
+    _course(tmp_path)
+    assert generate(tmp_path) == 0
+    path = _answer(tmp_path)
+    mine = path.read_text()
+    # the course did not change: nothing to do, the copy stays
+    out = io.StringIO()
+    assert generate(tmp_path, out=out) == 0 and path.read_text() == mine
+    check = io.StringIO()
+    assert generate(tmp_path, check=True, out=check) == 1
+    assert "your answers are in it (cell 3)" in check.getvalue()
+    assert "course has not changed" in check.getvalue() and "stale" not in check.getvalue()
+    # the course changed: the copy is still kept, and both facts are said
+    _course(tmp_path, "Intro, revised")
+    out = io.StringIO()
+    assert generate(tmp_path, out=out) == 1 and path.read_text() == mine
+    assert "kept" in out.getvalue() and "your answers are in it" in out.getvalue()
+    assert "--force" in out.getvalue()
+    check = io.StringIO()
+    generate(tmp_path, check=True, out=check)
+    assert "your answers are in it" in check.getvalue() and "course changed" in check.getvalue()
+    # only the explicit flag replaces it
+    assert generate(tmp_path, force=True) == 0
+    assert "return x + x" not in path.read_text()
+    assert generate(tmp_path, check=True) == 0
+
+
+def test_an_unedited_stale_copy_is_called_stale_and_replaced(tmp_path):
+    _course(tmp_path)
+    generate(tmp_path)
+    path = tmp_path / "student" / "01_a.ipynb"
+    _course(tmp_path, "Intro, revised")
+    check = io.StringIO()
+    assert generate(tmp_path, check=True, out=check) == 1
+    assert "stale" in check.getvalue() and "course changed" in check.getvalue()
+    assert "your answers" not in check.getvalue().replace("no answers of yours", "")
+    assert generate(tmp_path) == 0 and "Intro, revised" in path.read_text()
+
+
+def test_a_copy_that_was_only_run_is_left_alone(tmp_path):
+    _course(tmp_path)
+    generate(tmp_path)
+    path = tmp_path / "student" / "01_a.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"][2]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "hi\n"}]
+    path.write_text(json.dumps(nb))
+    ran = path.read_text()
+    assert generate(tmp_path) == 0 and path.read_text() == ran
+
+
+def test_regeneration_never_deletes_notebooks_it_did_not_write(tmp_path):
+    _course(tmp_path)
+    generate(tmp_path)
+    student = tmp_path / "student"
+    copy = student / "01_a-Copy1.ipynb"                       # JupyterLab's File > Duplicate
+    copy.write_text((student / "01_a.ipynb").read_text())
+    own = student / "my_notes.ipynb"
+    own.write_text(json.dumps(notebook(code("print('mine')"))))
+    out = io.StringIO()
+    assert generate(tmp_path, out=out) == 0
+    assert copy.exists() and own.exists()
+    assert "left" in out.getvalue() and "01_a-Copy1.ipynb" in out.getvalue()
+    assert generate(tmp_path, force=True) == 0
+    assert not copy.exists() and not own.exists()
+
+
+def test_the_command_line_flag(tmp_path):
+    _course(tmp_path)
+    generate(tmp_path)
+    path = _answer(tmp_path)
+    _course(tmp_path, "Intro, revised")
+    run = [sys.executable, "-m", "mlbook.student", "--notebooks", str(tmp_path)]
+    kept = subprocess.run(run, cwd=ROOT, capture_output=True, text=True)
+    assert kept.returncode == 1 and "return x + x" in path.read_text(), kept.stdout
+    forced = subprocess.run(run + ["--force"], cwd=ROOT, capture_output=True, text=True)
+    assert forced.returncode == 0 and "return x + x" not in path.read_text(), forced.stdout
 
 
 def test_generate_reports_marker_errors(tmp_path, capsys):
@@ -220,3 +319,25 @@ def test_nbgrader_command_line(tmp_path):
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "02_b.ipynb, cell 1, line 1" in result.stdout
     assert not (tmp_path / "course2" / "source").exists()     # nothing half-written
+
+
+def test_a_copy_from_before_the_stamp_is_judged_by_its_exercise_cells(tmp_path):
+    """Copies written by the generator before it stamped them: an exercise cell whose stub was
+    replaced holds the student's answer; a changed docstring around the stub is the course's."""
+    _course(tmp_path)
+    generate(tmp_path)
+    path = tmp_path / "student" / "01_a.ipynb"
+    nb = json.loads(path.read_text())
+    del nb["metadata"]["mlbook_student"]
+    cell = nb["cells"][2]
+    cell["source"] = "".join(cell["source"]).replace("Double x.", "Double x (old wording).")
+    path.write_text(json.dumps(nb))                          # an old, unedited copy
+    assert generate(tmp_path) == 0 and "old wording" not in path.read_text()
+    nb = json.loads(path.read_text())
+    del nb["metadata"]["mlbook_student"]
+    cell = nb["cells"][2]
+    cell["source"] = "".join(cell["source"]).replace('raise NotImplementedError("exercise")',
+                                                     "return x + x")
+    path.write_text(json.dumps(nb))                          # an old copy with an answer
+    _course(tmp_path, "Intro, revised")
+    assert generate(tmp_path) == 1 and "return x + x" in path.read_text()

@@ -200,3 +200,25 @@ register_hints({
         "e = np.exp(z - z.max(axis=-1, keepdims=True)); return e / e.sum(axis=-1, keepdims=True)",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.activations as activations
+    import mlbook.autodiff as autodiff
+    import mlbook.gradcheck as gradcheck
+    import mlbook.layers.dense as dense
+    import mlbook.losses as losses
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    derivative = [this, activations, dense, autodiff, gradcheck, "mlbook.symbolic",
+                  "mlbook.plots.activations", "mlbook.widgets.activation_explorer"]
+    declare_exercise("sigmoid_grad", off_limits=derivative, may_use=[activations.sigmoid])
+    declare_exercise("tanh_grad", off_limits=derivative, may_use=[activations.tanh])
+    declare_exercise("softmax", off_limits=[this, activations, losses, "mlbook.ladder"])
+
+
+_declare()

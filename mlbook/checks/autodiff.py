@@ -453,3 +453,24 @@ register_hints({
         "`return Scalar(t, (self,), (1 - t**2,))`.",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.activations as activations
+    import mlbook.autodiff as autodiff
+    import mlbook.gradcheck as gradcheck
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    for name in ("mul_backward", "div_backward"):
+        declare_exercise(name, off_limits=[this, autodiff, gradcheck, "mlbook.symbolic"])
+    declare_exercise("tanh_method", off_limits=[this, autodiff, gradcheck, activations.tanh_grad,
+                                                "mlbook.symbolic"])
+    declare_exercise("backward_pass", off_limits=[this, autodiff, gradcheck],
+                     may_use=[_Node])          # the graph's nodes: repr(node) is fine
+
+
+_declare()

@@ -240,3 +240,22 @@ register_hints({
         "dout.shape: two loops over a and b. (It is a correlation of the image with dout.)",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.conv as conv
+    import mlbook.gradcheck as gradcheck
+    import mlbook.layers.convolutional as convolutional
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    convolution = [this, conv, convolutional, "mlbook.widgets.kernel_editor"]
+    declare_exercise("conv_output_size", off_limits=convolution)
+    declare_exercise("conv2d_no_padding", off_limits=convolution)
+    declare_exercise("conv2d_kernel_grad", off_limits=convolution + [gradcheck])
+
+
+_declare()

@@ -8,7 +8,7 @@ and the checker returns a :class:`CheckResult`, which Jupyter renders as one of
 
     ✅ Correct — <why it matters>
     ❌ <exercise>: <what was wrong, on which input, what was expected, what came back>
-    ⏳ Not attempted — <exercise> still raises NotImplementedError
+    ⏳ Not attempted — the <exercise> this kernel knows still raises NotImplementedError
 
 A checker never raises, whatever the student's function does (raises, returns None, a list,
 the wrong shape, NaN, mutates its input). Topic checkers are built from :func:`check_function`
@@ -22,6 +22,19 @@ output captured and capped, and with ``SystemExit``/``KeyboardInterrupt`` turned
 of stopping the kernel. A function that ran out of time is never called again. Results that are
 lists or ndarray subclasses (masked arrays, matrices) are compared as the plain arrays of their
 data: a mask never hides a wrong value.
+
+An exercise passes only when the student wrote it (the delegation rule). Each exercise declares
+(:func:`declare_exercise`, in its topic's checker module) which mlbook code computes its answer
+and which parts of it the student may still use. While a check runs the student's function, every
+Python function entered is watched (``sys.setprofile``, and ``threading.setprofile`` for threads
+the function starts); entering an off-limits one — by any name, alias, ``getattr``, bound method,
+a layer's ``backward``, ``fit``, through a helper — makes the check ❌, naming the mlbook function
+and saying that the exercise is to write it. Removing the watch is ❌ too. Only the student's
+calls are watched, not the checker's own use of mlbook to build inputs and references.
+
+A cell that uses a student's function outside its check wraps those lines in
+``with needs("train_epochs"):`` — until the function is written, the cell shows ⏳ instead of
+stopping Run All.
 
 Hints live in a registry: :func:`register_hints` (topic modules call it at import) and
 ``hint("exercise-name", n)`` in a notebook shows hint ``n`` and says whether there are more.
@@ -46,7 +59,7 @@ __all__ = [
     "CheckResult", "Case", "check_function", "check_gradient", "compare_output",
     "guarded_call", "hint", "register_hints", "HINTS", "NotAttempted", "TIME_BUDGET",
     "PRINT_LIMIT", "Budget", "close_to", "not_attempted", "short", "type_name",
-    "ExerciseRule", "EXERCISES", "declare_exercise", "withhold_hints",
+    "ExerciseRule", "EXERCISES", "declare_exercise", "needs", "withhold_hints",
 ]
 
 TIME_BUDGET = 10.0     # seconds a student function may run, per check (all its calls together)
@@ -181,28 +194,44 @@ class ExerciseRule:
 
     ``off_limits``: mlbook modules, classes or functions whose code computes the answer (a module
     stands for every function, method and property defined in it, a class for its methods
-    including those inherited from mlbook base classes); ``may_use``: functions, classes or
+    including those inherited from mlbook base classes; a module too heavy to import with the
+    checks may be named by its dotted name, e.g. ``"mlbook.symbolic"``: importing it during the
+    check counts as a call); ``may_use``: functions, classes or
     modules inside those that the exercise may still call (e.g. ``sigmoid`` inside
     ``sigmoid_grad``) — whatever they call in turn is allowed too. numpy is always allowed.
     """
 
     def __init__(self, name, off_limits, may_use=()):
         self.name, self.off_limits, self.may_use = name, tuple(off_limits), tuple(may_use)
-        self._resolved = None
+        self._resolved, self._key = None, None
+
+    def pending(self):
+        """Off-limits modules named by a dotted string that are not imported (yet)."""
+        return tuple(o for o in self.off_limits if isinstance(o, str) and o not in sys.modules)
 
     def resolve(self):
         """``(off, entries)``: {code object: 'module.qualname'} of the off-limits functions, and
-        the set of code objects of the ``may_use`` functions. Computed once."""
-        if self._resolved is None:
-            allowed = {}
+        the set of code objects of the ``may_use`` functions. Computed once (again when a
+        module named by a string has been imported since)."""
+        key = self.pending()
+        if self._resolved is None or key != self._key:
+            allowed, plumbing = {}, set()
             for obj in self.may_use:
-                allowed.update(_codes_of(obj))
+                allowed.update(_codes_of(obj, plumbing))
             off = {}
             for obj in self.off_limits:
-                off.update(_codes_of(obj))
+                if isinstance(obj, str):
+                    if obj not in sys.modules:
+                        continue
+                    obj = sys.modules[obj]
+                off.update(_codes_of(obj, plumbing))
             for code in allowed:
                 off.pop(code, None)
-            self._resolved = (off, frozenset(allowed))
+            # what the constructor of an off-limits class calls is allowed: building a Dense
+            # layer is not computing dense_backward (but a Dense built for he_normal is: its
+            # constructor is not off limits there, so its call into mlbook.init is flagged)
+            entries = frozenset(allowed) | frozenset(plumbing)
+            self._resolved, self._key = (off, entries), key
         return self._resolved
 
     def __repr__(self):
@@ -217,6 +246,8 @@ def declare_exercise(name, *, off_limits, may_use=()):
     if not off_limits:
         raise ValueError(f"exercise {name!r}: off_limits must name at least one mlbook object")
     for obj in tuple(off_limits) + tuple(may_use):
+        if isinstance(obj, str) and obj in off_limits and obj.startswith("mlbook."):
+            continue
         if not (isinstance(obj, (types.ModuleType, type)) or callable(obj)):
             raise TypeError(f"exercise {name!r}: off_limits and may_use take modules, classes or "
                             f"functions, got {type_name(obj)}")
@@ -238,18 +269,22 @@ def _function_code(fn):
     return code if isinstance(code, types.CodeType) else None
 
 
-def _name_of(code, owner):
-    return f"{owner}.{code.co_qualname}" if hasattr(code, "co_qualname") else \
-        f"{owner}.{code.co_name}"
+_PLUMBING = frozenset({"__init__", "__new__", "__repr__", "__str__", "__init_subclass__",
+                       "__getattr__", "__dir__", "__format__"})  # building/showing an object
 
 
-def _class_codes(cls, out):
+def _class_codes(cls, out, plumbing):
     """Every function, method, property accessor, staticmethod and classmethod of ``cls`` and
-    of its mlbook base classes."""
+    of its mlbook base classes — except constructing and showing an object (``_PLUMBING``)."""
     for klass in cls.__mro__:
         if not getattr(klass, "__module__", "").startswith("mlbook"):
             continue
-        for value in vars(klass).values():
+        for key, value in vars(klass).items():
+            if key in _PLUMBING:
+                code = _function_code(value) if callable(value) else None
+                if code is not None:
+                    plumbing.add(code)
+                continue
             parts = (value.fget, value.fset, value.fdel) if isinstance(value, property) else (value,)
             for part in parts:
                 code = _function_code(part) if part is not None else None
@@ -257,20 +292,23 @@ def _class_codes(cls, out):
                     out[code] = f"{klass.__module__}.{klass.__qualname__}.{code.co_name}"
 
 
-def _codes_of(obj):
-    """{code: readable name} for a module, class or function (see :class:`ExerciseRule`)."""
+def _codes_of(obj, plumbing):
+    """{code: readable name} for a module, class or function (see :class:`ExerciseRule`); the
+    constructors of its classes go into the set ``plumbing``."""
     out = {}
     if isinstance(obj, types.ModuleType):
         home = getattr(obj, "__file__", None)
-        for value in list(vars(obj).values()):
+        for key, value in list(vars(obj).items()):
+            if key.startswith("__"):                # module __getattr__ / __dir__: plumbing
+                continue
             if isinstance(value, type) and value.__module__ == obj.__name__:
-                _class_codes(value, out)
+                _class_codes(value, out, plumbing)
             elif callable(value) or isinstance(value, (staticmethod, classmethod)):
                 code = _function_code(value)
                 if code is not None and code.co_filename == home:
                     out[code] = f"{obj.__name__}.{getattr(value, '__qualname__', code.co_name)}"
     elif isinstance(obj, type):
-        _class_codes(obj, out)
+        _class_codes(obj, out, plumbing)
     else:
         code = _function_code(obj)
         if code is None:
@@ -283,6 +321,10 @@ def _codes_of(obj):
 _MLBOOK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _TAMPER = frozenset(f for f in (sys.setprofile, getattr(_thread, "start_new_thread", None),
                                 getattr(_thread, "start_joinable_thread", None)) if f is not None)
+# Python functions that would keep the profiler from the threads the student starts
+_TAMPER_CODES = {f.__code__: f"threading.{f.__name__}"
+                 for f in (threading.setprofile, getattr(threading, "setprofile_all_threads", None))
+                 if f is not None}
 
 
 class _Watch:
@@ -294,9 +336,13 @@ class _Watch:
     """
 
     def __init__(self, rule):
-        self.off, self.entries = rule.resolve()
-        self.off_ids = {id(code): name for code, name in self.off.items()}
-        self.hits, self.tampered, self.done = [], [], False
+        off, self.entries = rule.resolve()
+        self.off = dict(off)
+        self.off.update(_TAMPER_CODES)
+        self.pending = rule.pending()
+        self.off_ids = {id(code): name for code, name in off.items()}
+        self.tamper_ids = {id(code): name for code, name in _TAMPER_CODES.items()}
+        self.hits, self.tampered, self.done, self.lost = [], [], False, False
         off, on_hit, tamper, on_tamper = self.off, self._on_hit, _TAMPER, self._on_tamper
 
         def profile(frame, event, arg):
@@ -308,8 +354,13 @@ class _Watch:
         self.profile = profile
 
     def _on_hit(self, frame):
+        if self.done:
+            return
+        if id(frame.f_code) in self.tamper_ids:
+            self.tampered.append(self.tamper_ids[id(frame.f_code)])
+            return
         name = self.off_ids.get(id(frame.f_code))     # code objects compare by value: want identity
-        if self.done or self.hits or name is None:
+        if self.hits or name is None:
             return
         up = frame.f_back
         while up is not None:
@@ -319,23 +370,24 @@ class _Watch:
             if c is _WATCHED_CALL_CODE or not c.co_filename.startswith(_MLBOOK_DIR):
                 break                           # reached the student's code
             up = up.f_back
-        self.hits.append(name)
+        self.hits.append(f"calls {name}")
 
     def _on_tamper(self, frame, arg):
         if self.done or frame.f_code.co_filename == threading.__file__:
             return
-        self.tampered.append(getattr(arg, "__name__", repr(arg)))
+        self.tampered.append(f"{getattr(arg, '__module__', None) or '?'}.{getattr(arg, '__name__', arg)}")
 
     def __enter__(self):
-        self.previous = sys.getprofile(), getattr(threading, "_profile_hook", None)
+        self.previous = sys.getprofile(), threading.getprofile()
         threading.setprofile(self.profile)
         sys.setprofile(self.profile)
         return self
 
     def __exit__(self, *exc):
         self.done = True
-        if sys.getprofile() is not self.profile:
-            self.tampered.append("sys.setprofile")
+        # CPython drops a profiler that raises (RecursionError, a time-out or Ctrl-C arriving
+        # inside it): lost, but no tampering when the call ended with that exception
+        self.lost = sys.getprofile() is not self.profile and exc[0] is None
         sys.setprofile(self.previous[0])
         self.stop_threads()
         return False
@@ -344,26 +396,36 @@ class _Watch:
         """Stop watching: new threads no longer get the profiler (also after a timeout, when the
         student's function still runs in a watchdog's thread)."""
         self.done = True
-        if getattr(threading, "_profile_hook", None) is self.profile:
+        if threading.getprofile() is self.profile:
             threading.setprofile(self.previous[1])
 
     def verdict(self, exercise):
         """None, or the ❌ message for a delegating (or watch-removing) function."""
+        imported = [name for name in self.pending if name in sys.modules]
+        if imported and not self.hits:
+            self.hits.append(f"imports {imported[0]}")
         if self.hits:
-            return (f"calls {self.hits[0]}, mlbook's own implementation of what this exercise "
+            return (f"{self.hits[0]}, mlbook's own implementation of what this exercise "
                     f"asks for — the exercise is to write it yourself (numpy is fine"
                     + _may_use_text(exercise) + ")")
         if self.tampered:
-            return ("changed the profiler that the check uses to watch which mlbook functions "
-                    "you call (sys.setprofile / threads started without threading) — write "
-                    "the computation yourself instead")
+            return (f"called {self.tampered[0]}, which would stop the check from seeing which "
+                    f"mlbook functions your code calls — write the computation yourself instead")
+        if self.lost:
+            return ("switched off the profiler the check uses to see which mlbook functions your "
+                    "code calls (sys.setprofile changed, or an error such as RecursionError "
+                    "raised and caught inside your function) — write the computation yourself, "
+                    "without that")
         return None
 
 
 def _may_use_text(exercise):
     rule = EXERCISES.get(exercise)
     names = [getattr(o, "__name__", repr(o)) for o in (rule.may_use if rule else ())]
-    return f"; so is {', '.join(names)}" if names else ""
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f", and so {'is' if len(names) == 1 else 'are'} mlbook's {listed}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -719,8 +781,14 @@ def compare_output(got, expected, *, rtol=1e-6, atol=1e-9):
 # the two generic checkers
 
 def not_attempted(exercise):
-    return CheckResult(NOT_ATTEMPTED, exercise,
-                       "Replace `raise NotImplementedError` with your code, then run this cell again.")
+    return CheckResult(NOT_ATTEMPTED, exercise, NOT_ATTEMPTED_TEXT.format(exercise=exercise))
+
+
+NOT_ATTEMPTED_TEXT = (
+    "The {exercise} this kernel knows still raises NotImplementedError. Replace "
+    "`raise NotImplementedError` with your code and RUN THAT CELL (Shift+Enter), then run this "
+    "check again. Written it already? Then its cell has not been run since, or it has a "
+    "SyntaxError, which keeps the old version.")
 
 
 def check_function(student_fn, reference_fn, cases, *, exercise, why="", rtol=1e-6, atol=1e-9,
@@ -792,6 +860,51 @@ def check_gradient(student_grad, f, points, *, exercise, why="", rtol=1e-5, atol
     cases = [p if isinstance(p, Case) else Case(np.asarray(p, dtype=float)) for p in points]
     return check_function(student_grad, numeric, cases, exercise=exercise, why=why,
                           rtol=rtol, atol=atol)
+
+
+# --------------------------------------------------------------------------------------------
+# a cell that uses the student's function
+
+class needs:
+    """``with needs("train_epochs"):`` around the lines of a notebook cell that use functions the
+    student writes in an exercise. While such a function still raises NotImplementedError (not
+    written yet, or its cell not run since), the rest of the block is skipped and the cell shows
+    ⏳ with what to write first, instead of stopping Run All with a red traceback; the cells
+    below run. When the functions work, it changes nothing. Any other error propagates.
+    """
+
+    def __init__(self, *exercises):
+        if not exercises or not all(isinstance(e, str) and e for e in exercises):
+            raise ValueError("needs() takes the names of the exercises the cell uses, e.g. "
+                             "needs(\"train_epochs\")")
+        self.exercises = exercises
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or not issubclass(exc_type, NotImplementedError):
+            return False
+        names = " and ".join(self.exercises)
+        result = CheckResult(NOT_ATTEMPTED, names, (
+            f"This cell uses your {names}, and the {names} this kernel knows still raises "
+            f"NotImplementedError. Write it in its exercise cell above and run that cell, then "
+            f"run this one again. The rest of this cell was skipped; the cells below do not "
+            f"need it."))
+        _show(result)
+        return True
+
+
+def _show(result):
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:                          # pragma: no cover - IPython is a dependency
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(result)
+    else:
+        print(result)
 
 
 # --------------------------------------------------------------------------------------------

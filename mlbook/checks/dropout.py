@@ -189,7 +189,8 @@ def check_dropout_backward(dropout_forward, dropout_backward):
         first = CheckResult(WRONG, exercise, "dropout_forward could not be checked")
     if first.status == NOT_ATTEMPTED:
         return CheckResult(NOT_ATTEMPTED, exercise,
-                           "dropout_forward still raises NotImplementedError: do it first.")
+                           "The dropout_forward this kernel knows still raises "
+                           "NotImplementedError: write it and run its cell first.")
     if not first:
         return CheckResult(WRONG, exercise, "Fix dropout_forward first (its check fails):\n"
                            + first.message)
@@ -325,3 +326,22 @@ register_hints({
         "d(lam w^2)/dw = 2 lam w, for every entry at once: dW = 2 * lam * W. Return (penalty, dW).",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.gradcheck as gradcheck
+    import mlbook.layers.dropout as dropout
+    import mlbook.regularization as regularization
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    for name in ("dropout_forward", "dropout_backward"):
+        declare_exercise(name, off_limits=[this, dropout, "mlbook.widgets.dropout_explorer"])
+    declare_exercise("l2_penalty", off_limits=[this, regularization, gradcheck,
+                                               "mlbook.widgets.dropout_explorer"])
+
+
+_declare()

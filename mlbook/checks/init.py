@@ -246,3 +246,22 @@ register_hints({
         "Simplified: dx = gamma * s / N * (N * dy - dbeta - xhat * dgamma).",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.autodiff as autodiff
+    import mlbook.gradcheck as gradcheck
+    import mlbook.init as init
+    import mlbook.layers.batchnorm as batchnorm
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    declare_exercise("he_normal", off_limits=[this, init, "mlbook.ladder",
+                                              "mlbook.widgets.init_explorer"])
+    declare_exercise("batchnorm_backward", off_limits=[this, batchnorm, gradcheck, autodiff])
+
+
+_declare()

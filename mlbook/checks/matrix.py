@@ -452,3 +452,31 @@ register_hints({
         "p -= lr * grads[name]. After the epoch append loss_fn(model.forward(X), y)[0].",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.autodiff as autodiff
+    import mlbook.gradcheck as gradcheck
+    import mlbook.layers.base as layer_base
+    import mlbook.layers.dense as dense
+    import mlbook.layers.depth as depth
+    import mlbook.layers.training as training
+    import mlbook.losses as losses
+    import mlbook.optim as optim
+    import mlbook.worked_example as worked_example
+    from mlbook.activations import sigmoid
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    layers = [this, dense, layer_base, training, depth, losses, gradcheck, autodiff]
+    declare_exercise("dense_backward", off_limits=layers)
+    declare_exercise("two_layer_backward", off_limits=layers + [worked_example],
+                     may_use=[sigmoid])
+    declare_exercise("train_epochs", off_limits=[this, training, optim, "mlbook.ladder",
+                                                 "mlbook.widgets.classifier"])
+
+
+_declare()

@@ -135,3 +135,19 @@ register_hints({
         "+= 1` counts a repeated pair only once.)",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.datasets.augment as augment
+    import mlbook.ladder as ladder
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    declare_exercise("shift_images", off_limits=[this, augment])
+    declare_exercise("confusion_matrix", off_limits=[this, ladder])
+
+
+_declare()

@@ -158,3 +158,19 @@ register_hints({
         "uncorrected m_new and v_new are what the next step needs.",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.optim as optim
+    from .core import declare_exercise
+    this = sys.modules[__name__]
+    for name in ("momentum_update", "adam_update"):
+        declare_exercise(name, off_limits=[this, optim, "mlbook.layers.training",
+                                           "mlbook.widgets.optimizer_race"])
+
+
+_declare()

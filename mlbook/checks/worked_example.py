@@ -316,3 +316,29 @@ register_hints({
         "Then times ∂out_h2/∂net_h2 = out_h2 (1 − out_h2) and ∂net_h2/∂w4 = i2 = INPUTS[1].",
     ],
 })
+
+
+# --------------------------------------------------------------------------------------------
+# what each exercise may call (the delegation rule, enforced by mlbook.checks.core)
+
+def _declare():
+    import sys
+    import mlbook.autodiff as autodiff
+    import mlbook.gradcheck as gradcheck
+    import mlbook.layers.base as layer_base
+    import mlbook.layers.dense as dense
+    import mlbook.losses as losses
+    import mlbook.worked_example as worked_example
+    from mlbook.checks.core import declare_exercise
+    this = sys.modules[__name__]
+    declare_exercise("neuron_output", off_limits=[this, dense, layer_base, worked_example])
+    declare_exercise("net_for_output", off_limits=[this, "mlbook.symbolic"])
+    declare_exercise("layer_forward", off_limits=[this, dense, layer_base, worked_example])
+    forward_pass = [this, worked_example, autodiff, losses, dense, layer_base, "mlbook.symbolic"]
+    declare_exercise("total_error", off_limits=forward_pass)
+    for name in ("dE_dw7", "dE_dw4"):
+        declare_exercise(name, off_limits=forward_pass + [gradcheck],
+                         may_use=[worked_example.forward, worked_example.as_params])
+
+
+_declare()

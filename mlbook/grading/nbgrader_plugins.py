@@ -16,7 +16,6 @@ grade (missing, not valid JSON, failed in nbgrader) or which of its exercises fa
 grading machinery itself. ``python -m mlbook.grading.nbgrader_plugins report [ASSIGNMENT]``
 prints the same problems for the submissions on disk.
 """
-import concurrent.futures
 import copy
 import glob
 import html
@@ -57,7 +56,6 @@ class IsolatedGrade(NbGraderPreprocessor):
     memory_mb = Integer(2048, help="address space of the student's process, MiB").tag(config=True)
     time_budget = Float(10.0, help="seconds the student's function may run per check "
                                    "(all its calls together)").tag(config=True)
-    workers = Integer(2, help="exercises graded at the same time").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -71,15 +69,14 @@ class IsolatedGrade(NbGraderPreprocessor):
         programs = build_programs(source, nb)
         hidden = hidden_paths(coursedir)
 
-        def grade(program):
-            if program.problem:
-                return {"status": "wrong", "message": f"❌ Not yet — {program.exercise}\n   "
-                        f"{program.problem}", "mode": "static", "hidden": 0, "error": None}
-            return sandbox.run(program, hidden=hidden, timeout=self.timeout,
-                               memory_bytes=self.memory_mb * 2 ** 20, time_budget=self.time_budget)
-
-        with concurrent.futures.ThreadPoolExecutor(max(1, self.workers)) as pool:
-            verdicts = dict(zip(programs, pool.map(grade, programs.values())))
+        static = {gid: {"status": "wrong", "message": f"❌ Not yet — {p.exercise}\n   {p.problem}",
+                        "mode": "static", "hidden": 0, "error": None}
+                  for gid, p in programs.items() if p.problem}
+        to_run = [gid for gid, p in programs.items() if not p.problem]
+        verdicts = dict(zip(to_run, sandbox.run_many(
+            [programs[g] for g in to_run], hidden=hidden, timeout=self.timeout,
+            memory_bytes=self.memory_mb * 2 ** 20, time_budget=self.time_budget)))
+        verdicts.update(static)
         for cell in nb.cells:
             gid = _meta(cell).get("grade_id")
             if cell.cell_type == "code" and _meta(cell).get("grade") and gid in verdicts:

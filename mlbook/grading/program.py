@@ -150,7 +150,9 @@ def build_programs(source_nb, submitted_nb):
                 broken[gid] = f"the solution cell {gid!r} is missing from the submission"
                 continue
             try:
-                statements += _statements("student", submitted[gid], gid, keep=_KEEP_STUDENT)
+                mine = _statements("student", submitted[gid], gid, keep=_KEEP_STUDENT)
+                # a student's own check_* never stands in for mlbook's checker
+                statements += [s for s in mine if not any(n.startswith("check_") for n in s.defines)]
             except SyntaxError as exc:
                 broken[gid] = (f"the solution cell {gid!r} has a syntax error (line {exc.lineno}: "
                                f"{exc.msg}) — it must at least run")
@@ -183,7 +185,7 @@ def _slice(program, statements, references, broken, own_cell):
     chosen.reverse()
     program.statements = [{"who": s.who, "code": s.code} for s in chosen]
     student = [s for s in chosen if s.who == "student"]
-    program.student_names = sorted({n for s in student if s.is_def for n in s.defines})
+    program.student_names = sorted({n for s in student for n in s.defines})
     args = {n.id for n in ast.walk(call) if isinstance(n, ast.Name)}
     program.in_process = any(s.is_class and s.defines & args for s in student)
     cells = {s.cell_id for s in student}

@@ -8,7 +8,8 @@ For every solution notebook that has exercises (00 has none: it is not an assign
   shows the check's ✅/❌; at grading time its verdict comes from the sandboxed check instead
   (:mod:`mlbook.grading.nbgrader_plugins`), never from the kernel;
 * the ``✔️ Solution`` boxes go, and so does every hint box whose text contains the answer's code
-  (a line of the exercise's solution, spaces ignored); a locked first cell tells ``hint()`` which
+  (a line of the exercise's solution, spaces ignored), and any code quoted in the prose that
+  contains it (a summary's ``child.grad += ...``); a locked first cell tells ``hint()`` which
   registered hints to withhold for the same reason (``hints="explain"``, the default;
   ``"all"`` keeps every hint, ``"none"`` removes all of them);
 * outputs are cleared.
@@ -35,6 +36,8 @@ _HINT_BOX = re.compile(r"\n*<details>\s*<summary>\s*💡 Hint (\d+)\s*</summary>
 # a link to another notebook of the course: each one sits in its own assignment folder
 _NOTEBOOK_LINK = re.compile(r"(\]\(|href=\")(?:\./)?(?:student/)?(\d\d_[\w-]+)\.ipynb")
 SETUP_ID = "graded-release-setup"
+_CODE_SPAN = re.compile(r"```.*?```|`[^`\n]+`", re.S)
+WITHHELD = "*(the exercise's code: not shown in the graded release)*"
 MIN_FRAGMENT = 6            # characters (spaces removed) a solution line needs to count as code
 
 NBGRADER_CONFIG = """\
@@ -215,6 +218,9 @@ def make_release_notebook(nb, name="notebook", hints="explain"):
                 if hints != "all":
                     new = _HINT_BOX.sub(lambda m: "\n" if hints == "none" or contains_answer(
                         m.group(2), fragments) else m.group(0), new)
+                    # prose that quotes the answer's code (a summary, say): the quote goes
+                    new = _CODE_SPAN.sub(lambda m: WITHHELD if contains_answer(
+                        m.group(0), fragments) else m.group(0), new)
                 new = _NOTEBOOK_LINK.sub(r"\1../\2/\2.ipynb", new)
                 new = re.sub(r"\n{3,}", "\n\n", new).strip("\n") + ("\n" if text.endswith("\n") else "")
                 cell["source"] = _split_lines(new)

@@ -28,6 +28,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
 TIMEOUT = 60.0
 MEMORY_BYTES = 2 * 2 ** 30
@@ -35,10 +36,16 @@ SANDBOX_PACKAGE = "/opt/mlbook-sandbox"
 _BOOT = ("import sys; sys.path.insert(0, {pkg!r}); import runpy; "
          "runpy.run_module('mlbook.grading.worker', run_name='__main__')")
 _package_copy = None
+_copy_lock = threading.Lock()
 
 
 def package_copy():
     """A private, world-readable copy of the importable ``mlbook`` package (made once)."""
+    with _copy_lock:
+        return _package_copy or _make_copy()
+
+
+def _make_copy():
     global _package_copy
     if _package_copy is None:
         import mlbook
@@ -128,16 +135,25 @@ def _frame(obj):
     return struct.pack("<Q", len(data)) + data
 
 
-def run(program, *, hidden=(), seed=None, timeout=TIMEOUT, memory_bytes=MEMORY_BYTES,
-        time_budget=None):
-    """Run ``program`` (a :class:`mlbook.grading.program.Program`) in the sandbox.
+def run(program, **options):
+    """Run one ``program``: ``run_many([program], **options)[0]``."""
+    return run_many([program], **options)[0]
+
+
+def run_many(programs, *, hidden=(), seed=None, timeout=TIMEOUT, memory_bytes=MEMORY_BYTES,
+             time_budget=None):
+    """Run ``programs`` (:class:`mlbook.grading.program.Program`, the exercises of one
+    submitted notebook) in one sandbox, each in its own student process.
 
     ``hidden``: paths that must not be visible (the course folder, the checkout);
+    ``timeout``: seconds per exercise (the sandbox is killed after ``timeout`` × their number);
     ``time_budget``: seconds the student's function may take per check (default: the checks'
-    own :data:`mlbook.checks.core.TIME_BUDGET`). Returns the
-    verdict dict ``{"status", "message", "mode", "hidden", "error"}``; ``error`` is set when the
+    own :data:`mlbook.checks.core.TIME_BUDGET`). Returns one verdict dict per program,
+    ``{"status", "message", "mode", "hidden", "error", "seed"}``; ``error`` is set when the
     grading itself failed (it is listed in the run's report, the exercise scores 0).
     """
+    if not programs:
+        return []
     how = method()
     hidden = [os.path.realpath(h) for h in hidden]
     boot = _BOOT.format(pkg=package_copy())
@@ -153,32 +169,36 @@ def run(program, *, hidden=(), seed=None, timeout=TIMEOUT, memory_bytes=MEMORY_B
         cwd = tempfile.mkdtemp(prefix="mlbook-grade-")
         cmd, env = [sys.executable, "-I", "-c", boot], dict(_ENV, HOME=cwd, MPLCONFIGDIR=cwd)
     seed = secrets.randbits(32) if seed is None else seed
-    stdin = _frame(program.message(memory_bytes, time_budget)) + _frame(
-        {"reference": program.reference, "seed": seed})
+    stdin = _frame({"programs": [p.message(memory_bytes, time_budget) for p in programs],
+                    "memory_bytes": memory_bytes, "time_budget": time_budget}) + _frame(
+        {"references": [p.reference for p in programs], "seed": seed})
+    wall = timeout * len(programs)
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=_limits(int(timeout) + 5))
+                            preexec_fn=_limits(int(wall) + 5))
     try:
-        out, err = proc.communicate(stdin, timeout=timeout)
+        out, err = proc.communicate(stdin, timeout=wall)
     except subprocess.TimeoutExpired:
         _kill(proc)
         out, err = proc.communicate()
-        return _failed(f"the check did not finish within {timeout:g} s and was stopped "
-                       f"(an endless loop that swallows every interruption?)", student=True)
+        return [_failed(f"the grading of this notebook did not finish within {wall:g} s and "
+                        f"was stopped", student=False)] * len(programs)
     finally:
         if how != "bwrap":
             shutil.rmtree(cwd, ignore_errors=True)
     lines = out.decode("utf-8", "replace").strip().splitlines()
     try:
-        verdict = json.loads(lines[-1])
-        assert verdict["status"] in ("correct", "wrong", "not_attempted")
-        verdict.setdefault("error", None)
-        verdict["seed"] = seed
-        return verdict
+        verdicts = json.loads(lines[-1])
+        assert isinstance(verdicts, list) and len(verdicts) == len(programs)
+        for v in verdicts:
+            assert v["status"] in ("correct", "wrong", "not_attempted")
+            v.setdefault("error", None)
+            v["seed"] = seed
+        return verdicts
     except (IndexError, ValueError, KeyError, TypeError, AssertionError):
         tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
-        return _failed(f"the grading worker failed (exit code {proc.returncode}): "
-                       + " / ".join(tail), student=False)
+        return [_failed(f"the grading worker failed (exit code {proc.returncode}): "
+                        + " / ".join(tail), student=False)] * len(programs)
 
 
 def _kill(proc):

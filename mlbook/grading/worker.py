@@ -27,7 +27,9 @@ or arguments that are not plain data (nodes of a graph, a model) — is checked 
 process instead ("in-process"); the verdict says so. The worker then accepts only a plain
 status/message pair from it.
 
-The worker prints one JSON line on stdout: ``{"status", "message", "mode", "hidden"}``.
+One worker grades all the exercises of a notebook, each in its own student process (all forked
+before the reference solutions are read). It prints one JSON line on stdout: a list with one
+``{"status", "message", "mode", "hidden"}`` per exercise.
 """
 import io
 import json
@@ -53,9 +55,15 @@ def send(fd, data):
         view = view[os.write(fd, view):]
 
 
-def _read_exact(fd, n):
+def _read_exact(fd, n, deadline=None):
+    import select
+    import time
     chunks, got = [], 0
     while got < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError("no answer in time")
         chunk = os.read(fd, min(n - got, 1 << 20))
         if not chunk:
             raise EOFError("the other process closed the channel")
@@ -64,11 +72,11 @@ def _read_exact(fd, n):
     return b"".join(chunks)
 
 
-def receive(fd, limit=MAX_MESSAGE):
-    (n,) = struct.unpack("<Q", _read_exact(fd, 8))
+def receive(fd, limit=MAX_MESSAGE, deadline=None):
+    (n,) = struct.unpack("<Q", _read_exact(fd, 8, deadline))
     if n > limit:
         raise ValueError(f"answer of {n} bytes is larger than the {limit} bytes allowed")
-    return _read_exact(fd, n)
+    return _read_exact(fd, n, deadline)
 
 
 class NotPlain(TypeError):
@@ -173,6 +181,14 @@ class StudentCrashed(Exception):
     """The process running the student's code died or broke the protocol."""
 
 
+MESSAGE_ONLY = "MessageOnly"     # the student process's message is the whole story
+
+
+def _readable(text):
+    """The checker's report of a call, without the wrapper's name where the message says all."""
+    return text.replace(f"raised {MESSAGE_ONLY}: ", "")
+
+
 class Failed(Exception):
     """The student's function raised, timed out or broke the delegation rule (message says)."""
 
@@ -220,37 +236,93 @@ def student_main(program, rfd, wfd, memory_bytes):
             os.dup2(devnull, fd)
         if memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        # for an in-process check: mlbook's checker, its result class and a fingerprint of
+        # mlbook's code, all taken before any student code runs
+        import mlbook.checks
+        check_name = program["check"].split("(", 1)[0]
+        trusted = (getattr(mlbook.checks, check_name, None), mlbook.checks.core.CheckResult,
+                   _fingerprint, _same_code, _check_here, _guarded, pack, send, receive)
+        checker, cls, fingerprint, same_code, check_here, guarded, pack_, send_, receive_ = trusted
+        before = fingerprint()
         namespace = {"__name__": "__main__"}
         try:
             _exec_all(program["statements"], namespace)
             ready = {"kind": "ready"}
         except BaseException as exc:  # noqa: BLE001 — reported to the worker
             ready = {"kind": "broken", "message": f"{type(exc).__name__}: {exc}"}
-        send(wfd, pack(ready))
+        send_(wfd, pack_(ready))
         while True:
-            request = pickle.loads(receive(rfd))         # from the trusted worker
+            request = pickle.loads(receive_(rfd))        # from the trusted worker
             if request[0] == "call":
                 _, name, args, kwargs = request
-                answer = _guarded(namespace.get(name), args, kwargs, program["exercise"])
+                answer = guarded(namespace.get(name), args, kwargs, program["exercise"])
             else:                                         # "check": run the check in here
-                answer = _check_here(program["check"], namespace)
+                answer = check_here(program["check"], namespace, checker, cls)
+                if not same_code(before, fingerprint()):
+                    answer = {"kind": "verdict", "status": "wrong",
+                              "message": "your code changed mlbook's own code (a checker, the "
+                                         "result class, ...): that earns nothing"}
             try:
-                data = pack(answer)
+                data = pack_(answer)
             except NotPlain as exc:
-                data = pack({"kind": "error", "message": f"returned {exc}, which cannot be graded; "
-                                                         f"return numbers, arrays or tuples of them"})
-            send(wfd, data)
+                data = pack_({"kind": "error", "message": f"returned {exc}, which cannot be graded; "
+                                                          f"return numbers, arrays or tuples of them"})
+            send_(wfd, data)
     except BaseException:  # noqa: BLE001
         pass
     os._exit(0)
 
 
-def _check_here(check, namespace):
-    """In-process check (the exercise needs the student's live objects)."""
-    from mlbook.checks import core
-    cls = core.CheckResult
+def _import_mlbook():
+    """Import the modules a checker may reach (not the widgets, plots and sympy), so that the
+    fingerprint covers them before the student's code runs."""
+    import importlib
+    import pkgutil
+    skip = ("mlbook.widgets", "mlbook.plots", "mlbook.grading", "mlbook.symbolic")
+    todo = ["mlbook"]
+    while todo:
+        package = importlib.import_module(todo.pop())
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            if info.name.startswith(skip):
+                continue
+            try:
+                importlib.import_module(info.name)
+            except Exception:  # noqa: BLE001 — an optional part that does not import here
+                continue
+            if info.ispkg:
+                todo.append(info.name)
+
+
+def _same_code(before, after):
+    """Every mark taken before is unchanged (modules imported since add marks; that is fine)."""
+    now = dict(after)
+    return all(now.get(key) == value for key, value in before)
+
+
+def _fingerprint():
+    """Identity of every function, class attribute and module attribute of mlbook and numpy's
+    top level: changes when student code patches them."""
+    marks = []
+    for name, module in sorted(sys.modules.items()):
+        if not (name == "mlbook" or name.startswith("mlbook.") or name == "numpy"):
+            continue
+        for key, value in sorted(vars(module).items()):
+            marks.append(((name, key), (id(value), id(getattr(value, "__code__", None)))))
+            if isinstance(value, type) and str(value.__module__).startswith("mlbook"):
+                for k, v in sorted(vars(value).items()):
+                    marks.append(((name, key, k), (id(v), id(getattr(v, "__code__", None)))))
+    return marks
+
+
+def _check_here(check, namespace, checker, cls):
+    """In-process check (the exercise needs the student's live objects), with the checker
+    and result class taken before the student's code ran."""
+    if checker is None:
+        return {"kind": "verdict", "status": "wrong", "message": "no such check in mlbook"}
+    scope = dict(namespace)
+    scope[check.split("(", 1)[0]] = checker
     try:
-        result = eval(compile(check, "<check cell>", "eval"), namespace)
+        result = eval(compile(check, "<check cell>", "eval"), scope)
     except BaseException as exc:  # noqa: BLE001
         return {"kind": "verdict", "status": "wrong", "message": f"the check raised {type(exc).__name__}"}
     if type(result) is not cls:
@@ -269,13 +341,16 @@ class _Channel:
     def __init__(self, pid, rfd, wfd):
         self.pid, self.rfd, self.wfd, self.dead = pid, rfd, wfd, False
 
-    def ask(self, request):
+    def ask(self, request, deadline=None):
         if self.dead:
             raise StudentCrashed("the process running your code had already stopped")
         note = None
         try:
             send(self.wfd, pickle.dumps(request))
-            return unpack(receive(self.rfd))
+            return unpack(receive(self.rfd, deadline=deadline))
+        except TimeoutError:
+            self.dead = True
+            note = "did not finish in time (an endless loop that swallows every interruption?)"
         except (EOFError, OSError, ValueError, KeyError, TypeError, struct.error) as exc:
             self.dead = True
             note = _death_note(self.pid, exc)
@@ -353,8 +428,8 @@ def _raise_as_student(message):
     (e.g. ``ValueError``), from a frame without a source line (the checker reports no line)."""
     import re
     m = re.match(r"raised (\w+): (.*)$", message, re.S)
-    name, text = (m.group(1), m.group(2)) if m else ("Error", message)
-    exc = type(name if name.isidentifier() else "Error", (Failed,), {})(text)
+    name, text = (m.group(1), m.group(2)) if m else (MESSAGE_ONLY, message)
+    exc = type(name if name.isidentifier() else MESSAGE_ONLY, (Failed,), {})(text)
     exec(compile("raise exc", "<your function>", "exec"), {"exc": exc})
 
 
@@ -432,38 +507,58 @@ def _verdict(status, message, mode, hidden=0):
 
 
 def worker_main():
+    """Grade every program of one notebook: one student process per exercise, all forked before
+    the reference solutions are read; one JSON list of verdicts on stdout."""
     out = os.fdopen(os.dup(1), "w")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)     # nothing else reaches the verdict channel
     first = json.loads(receive(0).decode())
     memory = int(first.get("memory_bytes") or 0)
-    import numpy as np  # noqa: F401 — imported once, before the fork
+    import numpy as np  # noqa: F401 — imported once, before the forks
     import mlbook.checks  # noqa: F401
+    _import_mlbook()
     from mlbook.checks import core
     if first.get("time_budget"):
         core.TIME_BUDGET = float(first["time_budget"])
-    req_r, req_w = os.pipe()           # worker -> student process: requests (pickled, trusted)
-    ans_r, ans_w = os.pipe()           # student process -> worker: answers (plain data only)
-    pid = os.fork()
-    if pid == 0:
-        os.close(0)
-        os.close(req_w)
-        os.close(ans_r)
-        out.close()
-        student_main(first, req_r, ans_w, memory)
-    os.close(req_r)
-    os.close(ans_w)
-    channel = _Channel(pid, ans_r, req_w)
-    second = json.loads(receive(0).decode())          # read only now: the student never holds it
-    verdict = _grade(first, second, channel, core)
-    channel.kill()
-    out.write(json.dumps(verdict) + "\n")
+    channels, mine = [], []
+    for program in first["programs"]:
+        req_r, req_w = os.pipe()       # worker -> student process: requests (pickled, trusted)
+        ans_r, ans_w = os.pipe()       # student process -> worker: answers (plain data only)
+        pid = os.fork()
+        if pid == 0:
+            for fd in [0, req_w, ans_r] + mine:
+                os.close(fd)
+            out.close()
+            student_main(program, req_r, ans_w, memory)
+        os.close(req_r)
+        os.close(ans_w)
+        mine += [ans_r, req_w]
+        channels.append(_Channel(pid, ans_r, req_w))
+    second = json.loads(receive(0).decode())          # read only now: no student process holds it
+    verdicts = []
+    for program, reference, channel in zip(first["programs"], second["references"], channels):
+        try:
+            verdict = _grade(program, {"reference": reference, "seed": second["seed"]},
+                             channel, core)
+        except Exception as exc:  # noqa: BLE001 — a fault of the grader, named as such
+            verdict = _verdict("wrong", f"grading failed: {type(exc).__name__}: {exc}", "isolated")
+            verdict["error"] = verdict["message"]
+        channel.kill()
+        verdicts.append(verdict)
+    out.write(json.dumps(verdicts) + "\n")
     out.flush()
 
 
 def _grade(first, second, channel, core):
+    import time
     exercise, check = first["exercise"], first["check"]
+    budget = float(first.get("time_budget") or core.TIME_BUDGET)
     try:
-        ready = unpack(receive(channel.rfd))
+        ready = unpack(receive(channel.rfd, deadline=time.monotonic() + 2 * budget + 10))
+    except TimeoutError:
+        channel.dead = True
+        return _verdict("wrong", str(core.CheckResult(
+            "wrong", exercise, "defining your solution did not finish in time (a class body or "
+            "default argument that loops?)")), "isolated")
     except Exception as exc:  # noqa: BLE001
         channel.dead = True
         return _verdict("wrong", f"your code could not be loaded: {_death_note(channel.pid, exc)}",
@@ -472,7 +567,7 @@ def _grade(first, second, channel, core):
         return _verdict("wrong", f"running your solution cells failed: {ready.get('message', '?')}",
                         "isolated")
     if first.get("in_process"):
-        return _in_process(channel, check, exercise, core)
+        return _in_process(channel, check, exercise, core, budget)
     namespace, calls, state = {"__name__": "__main__"}, [], {"needs_objects": False}
     for name in first["student_names"]:
         namespace[name] = _Proxy(name, channel, calls, state)
@@ -481,12 +576,16 @@ def _grade(first, second, channel, core):
         result = eval(compile(check, "<check cell>", "eval"), namespace)
     except _NeedsObjects:
         result = None
+    except NameError as exc:                 # the submission does not define what is checked
+        return _verdict("wrong", str(core.CheckResult(
+            "wrong", exercise, f"{exc} — did the solution cell keep the function's name?")),
+            "isolated")
     if state["needs_objects"]:
-        return _in_process(channel, check, exercise, core)
+        return _in_process(channel, check, exercise, core, budget)
     if type(result) is not core.CheckResult:
         return _verdict("wrong", f"the check returned {type(result).__name__}", "isolated")
     if result.status != "correct":
-        return _verdict(result.status, str(result), "isolated")
+        return _verdict(result.status, _readable(str(result)), "isolated")
     reference = {"__name__": "__main__"}
     _exec_all(first["statements"], reference, only="context")
     for code in second["reference"]:
@@ -498,9 +597,10 @@ def _grade(first, second, channel, core):
     return _verdict("correct", str(result), "isolated", hidden)
 
 
-def _in_process(channel, check, exercise, core):
+def _in_process(channel, check, exercise, core, budget):
+    import time
     try:
-        answer = channel.ask(("check", check))
+        answer = channel.ask(("check", check), deadline=time.monotonic() + 2 * budget + 10)
     except StudentCrashed as exc:
         return _verdict("wrong", str(core.CheckResult("wrong", exercise, str(exc))), "in-process")
     status = answer.get("status")

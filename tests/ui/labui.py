@@ -65,16 +65,20 @@ def _read_nb(path):
     return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
 
 
+IGNORE_TAG = "nbval-ignore-output"     # nbval's cell tag for outputs that vary (widgets, timings)
+
+
 def _src(cell):
     s = cell.get("source", "")
     return "".join(s) if isinstance(s, list) else s
 
 
 def displays_widget(path) -> bool:
-    """True if a committed notebook shows a widget: a code cell marked
-    ``# NBVAL_IGNORE_OUTPUT`` whose saved outputs hold a widget view."""
+    """True if a committed notebook shows a widget: a code cell tagged ``nbval-ignore-output``
+    whose saved outputs hold a widget view."""
     for cell in _read_nb(path).get("cells", []):
-        if cell.get("cell_type") != "code" or "NBVAL_IGNORE_OUTPUT" not in _src(cell):
+        if (cell.get("cell_type") != "code"
+                or IGNORE_TAG not in cell.get("metadata", {}).get("tags", [])):
             continue
         if any(WIDGET_MIME in out.get("data", {}) for out in cell.get("outputs", [])):
             return True
@@ -106,8 +110,7 @@ def make_demo_notebook(path, title="demo") -> pathlib.Path:
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    code = '''# NBVAL_IGNORE_OUTPUT
-import ipywidgets as W
+    code = '''import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -129,16 +132,15 @@ freq.observe(draw, names="value")
 phase.observe(draw, names="value")
 draw()
 W.VBox([W.HBox([freq, phase]), out])'''
-    unwired = '''# NBVAL_IGNORE_OUTPUT
-# a slider that is not wired to its plot: moving it must NOT count as redrawing
+    unwired = '''# a slider that is not wired to its plot: moving it must NOT count as redrawing
 still = W.Output(layout=W.Layout(height="200px"))
 with still:
     fig, ax = plt.subplots(figsize=(3, 2)); ax.plot([0, 1], [0, 1]); ax.set_title("static"); plt.show()
 W.VBox([W.IntSlider(value=1, min=0, max=5, description="unwired"), still])'''
     nb = new_notebook(cells=[new_markdown_cell(f"# {title}"),
                              new_code_cell("print('ready')"),
-                             new_code_cell(code),
-                             new_code_cell(unwired),
+                             new_code_cell(code, metadata={"tags": [IGNORE_TAG]}),
+                             new_code_cell(unwired, metadata={"tags": [IGNORE_TAG]}),
                              new_code_cell("")])   # empty: never runs, must not be waited for
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -460,19 +462,20 @@ def _safe(fn):
         return repr(exc)
 
 
-# a widget cell displays an explorer; a timing cell is NBVAL_IGNORE_OUTPUT too, but shows text
-_EXPLORER_CALL = re.compile(r"\b\w*(?:explorer|stepper|editor|race|VBox|HBox)\(")
+# a widget cell displays an explorer (tagged nbval-ignore-output, which the page does not show;
+# a timing cell is tagged too, but shows text)
+_EXPLORER_CALL = re.compile(r"\b(?:\w+_)?(?:explorer|stepper|editor|race)\(|\b[VH]Box\(")
 
 
 def widget_cells(page):
-    """Locators of the output areas of the widget cells: marked NBVAL_IGNORE_OUTPUT and calling
-    an explorer (``lr_explorer(...)``, ``backprop_stepper(...)``, ...) or building a widget box."""
+    """Locators of the output areas of the widget cells: the cells calling an explorer
+    (``lr_explorer(...)``, ``backprop_stepper(...)``, ...) or building a widget box."""
     cells = page.locator(f"{NOTEBOOK} .jp-CodeCell")
     found = []
     for i in range(cells.count()):
         cell = cells.nth(i)
         source = cell.locator(".jp-InputArea-editor").inner_text()
-        if "NBVAL_IGNORE_OUTPUT" in source and _EXPLORER_CALL.search(source):
+        if _EXPLORER_CALL.search(source):
             found.append(cell)
     return found
 
@@ -488,7 +491,7 @@ def assert_widgets_rendered(page, timeout=20_000):
     otherwise; returns the widget cells."""
     cells = widget_cells(page)
     if not cells:
-        raise WidgetsNotRendered(f"{NOT_RENDERED}: no cell marked NBVAL_IGNORE_OUTPUT in the page")
+        raise WidgetsNotRendered(f"{NOT_RENDERED}: no cell calling an explorer in the page")
     deadline = time.monotonic() + timeout / 1000
     while True:
         problems = []

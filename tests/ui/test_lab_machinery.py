@@ -20,16 +20,17 @@ def _nb(tmp_path, cells):
     return path
 
 
-def _cell(source, data):
-    return new_code_cell(source, outputs=[new_output("display_data", data=data)])
+def _cell(source, data, tags=()):
+    return new_code_cell(source, outputs=[new_output("display_data", data=data)],
+                         metadata={"tags": list(tags)})
 
 
 def test_widget_notebooks_are_detected_from_saved_outputs(tmp_path):
-    assert labui.displays_widget(_nb(tmp_path, [_cell("# NBVAL_IGNORE_OUTPUT\nw", VIEW)]))
+    assert labui.displays_widget(_nb(tmp_path, [_cell("w", VIEW, [labui.IGNORE_TAG])]))
     # not marked, or marked but without a widget view: not a widget notebook
     assert not labui.displays_widget(_nb(tmp_path, [_cell("w", VIEW)]))
     assert not labui.displays_widget(
-        _nb(tmp_path, [_cell("# NBVAL_IGNORE_OUTPUT\nt", {"text/plain": "1.2 s"})]))
+        _nb(tmp_path, [_cell("t", {"text/plain": "1.2 s"}, [labui.IGNORE_TAG])]))
 
 
 def test_notebook_links_are_found(tmp_path):

@@ -61,6 +61,8 @@ def test_readme_open_command_serves_the_start_notebook(ui_available, tmp_path, b
                                 start_new_session=True)
     try:
         url = _wait_for_url(proc, log_path, timeout=900)
+        # the URL it prints (no local browser: the one a student copies) opens the start notebook
+        assert "/lab/tree/notebooks/00_start_here.ipynb?token=" in url, url
         base, token = url.split("/lab", 1)[0], re.search(r"token=(\w+)", url).group(1)
 
         def api(path):
