@@ -19,6 +19,7 @@ Settings an instructor changes are environment variables (defaults in brackets):
     MLBOOK_CPU_LIMIT      [1]              per student server, in cores (systemd CPUQuota)
     MLBOOK_KERNEL_THREADS [1]              BLAS/OpenMP threads per kernel; 0 = library default
     MLBOOK_CULL_IDLE      [3600]           stop a server idle this many seconds; 0 = never
+    MLBOOK_CULL_EVERY     [300]            how often the idle culler checks, seconds
     MLBOOK_HUB_STATE      [/srv/mlbook-hub] hub database, cookie secret
 
 The test suite (tests/hub/) loads THIS file and then overrides what a test on a CI machine
@@ -90,11 +91,12 @@ c.Spawner.environment = {
 
 # -- idle culler (a hub-managed service, jupyterhub-idle-culler from PyPI) ---------------------
 CULL_IDLE = int(env("MLBOOK_CULL_IDLE", "3600"))
+CULL_EVERY = int(env("MLBOOK_CULL_EVERY", "300"))    # how often the culler looks
 if CULL_IDLE > 0:
     c.JupyterHub.services = [{
         "name": "idle-culler",
         "command": [sys.executable, "-m", "jupyterhub_idle_culler",
-                    f"--timeout={CULL_IDLE}", "--cull-every=300", "--concurrency=5"],
+                    f"--timeout={CULL_IDLE}", f"--cull-every={CULL_EVERY}", "--concurrency=5"],
     }]
     c.JupyterHub.load_roles = [{
         "name": "idle-culler",

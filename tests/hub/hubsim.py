@@ -100,9 +100,9 @@ def _request(url, method="GET", body=None, token=None, timeout=60, form=None):
 class Hub:
     """The course hub in test mode (see tests/hub/jupyterhub_config_testmode.py)."""
 
-    def __init__(self, workdir, kernel_threads=1, cull_idle=3600):
+    def __init__(self, workdir, kernel_threads=1, cull_idle=3600, cull_every=300):
         self.work = pathlib.Path(workdir)
-        self.kernel_threads, self.cull_idle = kernel_threads, cull_idle
+        self.kernel_threads, self.cull_idle, self.cull_every = kernel_threads, cull_idle, cull_every
         self.run_id = uuid.uuid4().hex
         self.admin_token = secrets.token_hex(24)
         self.port = None
@@ -140,7 +140,7 @@ class Hub:
             MLBOOK_HUB_PORT=str(self.port), MLBOOK_HUB_INTERNAL_PORT=str(free_port()),
             MLBOOK_HUB_PROXY_API_PORT=str(free_port()), MLBOOK_CHP=find_chp(),
             MLBOOK_HUB_ADMIN_TOKEN=self.admin_token, MLBOOK_KERNEL_THREADS=str(self.kernel_threads),
-            MLBOOK_CULL_IDLE=str(self.cull_idle),
+            MLBOOK_CULL_IDLE=str(self.cull_idle), MLBOOK_CULL_EVERY=str(self.cull_every),
             PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
             # the hub's managed services and nbgrader call their commands by name
             PATH=str(pathlib.Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
