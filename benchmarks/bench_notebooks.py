@@ -1,6 +1,7 @@
 """Time every solution notebook executed in a fresh kernel, as nbval runs it.
 
-Targets (ARCHITECTURE.md): each notebook ≤ 30 s, all together ≤ 120 s, on the 2-core machine.
+Targets (ARCHITECTURE.md): each notebook ≤ 30 s (10 and 11, which train on the digits: ≤ 60 s),
+all together ≤ 120 s, on the 2-core machine.
 Prints each figure beside its target and exits 0 either way (a benchmark, not a timed test).
 
     python benchmarks/bench_notebooks.py
@@ -12,6 +13,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+LONGER = {"10": 60, "11": 60}          # notebook number -> its target in seconds, if not 30
 
 
 def main():
@@ -24,8 +26,9 @@ def main():
         client.execute()
         dt = time.perf_counter() - t0
         total += dt
-        flag = "ok" if dt <= 30 else "OVER"
-        print(f"{path.name:42s} {dt:6.1f} s   (target ≤ 30 s)  {flag}", flush=True)
+        limit = LONGER.get(path.name[:2], 30)
+        flag = "ok" if dt <= limit else "OVER"
+        print(f"{path.name:42s} {dt:6.1f} s   (target ≤ {limit} s)  {flag}", flush=True)
     flag = "ok" if total <= 120 else "OVER"
     print(f"{'all notebooks':42s} {total:6.1f} s   (target ≤ 120 s) {flag}")
 

@@ -185,7 +185,13 @@ def _stamped(nb, name):
 
 def _state(path, expected_text):
     """What is at ``path`` compared with ``expected_text`` (what would be written now):
-    ('current' | 'missing' | 'course changed' | 'edited', [edited cell numbers], course changed?)."""
+    ('current' | 'missing' | 'course changed' | 'edited', [edited cell numbers], course changed?).
+
+    The student's work is a cell whose text the generator does not know: neither what it wrote
+    into this copy (the stamp's digests) nor what it would write now. So a copy is not "edited"
+    because the course reworded a cell since, or because a git merge brought the course's new
+    cells into a committed copy — only because someone wrote in it.
+    """
     if not path.exists():
         return "missing", [], True
     text = path.read_text(encoding="utf-8")
@@ -197,19 +203,16 @@ def _state(path, expected_text):
     except ValueError:
         return "edited", [], True                   # not even JSON: nobody's generated copy
     sources = [_source_text(c) for c in nb.get("cells", [])]
+    now = {_digest(_source_text(c)) for c in expected["cells"]}
     stamp = nb.get("metadata", {}).get(STAMP)
     if isinstance(stamp, dict) and isinstance(stamp.get("cells"), list):
-        written = stamp["cells"]
+        known = now | set(stamp["cells"])
         edited = [k for k, src in enumerate(sources, start=1)
-                  if k > len(written) or _digest(src) != written[k - 1]]
-        if len(sources) < len(written):
-            edited.append(len(sources) + 1)
+                  if src.strip() and _digest(src) not in known]
         changed = stamp.get("notebook") != expected["metadata"][STAMP]["notebook"]
     else:   # a copy from before the stamp: an exercise cell whose stub line was replaced
         edited = [k for k, (src, cell) in enumerate(zip(sources, expected["cells"]), start=1)
                   if STUB in _source_text(cell) and src != _source_text(cell) and STUB not in src]
-        if len(sources) != len(expected["cells"]) and not edited:
-            edited = [min(len(sources), len(expected["cells"])) + 1]
         changed = True
     if edited:
         return "edited", edited, changed

@@ -233,6 +233,103 @@ DELEGATING = {
          "def shift_images(images, dx, dy):\n"
          "    return moved(images, dx, dy)", "mlbook.datasets.augment.shift"),
     ],
+    # 11
+    "check_linear": [
+        ("class Linear(Linear):\n"                         # the notebook's __init__, mlbook's Dense
+         "    def forward(self, X):\n"
+         "        self.dense = Dense(*self.params['W'].shape)\n"
+         "        self.dense.params = self.params\n"
+         "        return self.dense.forward(X)\n"
+         "    def backward(self, dY):\n"
+         "        dX = self.dense.backward(dY)\n"
+         "        self.grads = self.dense.grads\n"
+         "        return dX", "mlbook.layers.dense.Dense"),
+    ],
+    "check_relu_forward": [
+        ("from mlbook.activations import relu as r\n"
+         "relu_forward = r", "mlbook.activations.relu"),
+    ],
+    "check_relu_backward": [
+        ("def relu_backward(dout, x):\n"
+         "    layer = ReLU()\n"
+         "    layer.forward(x)\n"
+         "    return layer.backward(dout)", "mlbook.layers.dense"),
+    ],
+    "check_softmax_cross_entropy": [
+        ("import mlbook.losses as L\n"
+         "def softmax_cross_entropy(logits, y):\n"
+         "    return getattr(L, 'softmax_cross_entropy')(logits, y)",
+         "mlbook.losses.softmax_cross_entropy"),
+    ],
+    "check_grad_check": [
+        ("from mlbook.gradcheck import numerical_gradient, rel_error\n"
+         "def grad_check(f, x, h=1e-5):\n"
+         "    analytic = np.array(f(x)[1], dtype=float)\n"
+         "    numeric = numerical_gradient(lambda v: f(v)[0], x, eps=h)\n"
+         "    return rel_error(analytic, numeric), numeric", "mlbook.gradcheck"),
+    ],
+    "check_gradient_errors": [
+        ("from mlbook.gradcheck import numerical_gradient as ng, rel_error as re_\n"
+         "def gradient_errors(layer, X, y):\n"
+         "    out = {}\n"
+         "    for name in ('W', 'b', 'X'):\n"
+         "        x = X if name == 'X' else layer.params[name]\n"
+         "        loss, dY = softmax_cross_entropy(layer.forward(X), y)\n"
+         "        dX = layer.backward(dY)\n"
+         "        a = np.array(dX if name == 'X' else layer.grads[name])\n"
+         "        n = ng(lambda _: softmax_cross_entropy(layer.forward(X), y)[0], x)\n"
+         "        out[name] = re_(a, n)\n"
+         "    return out", "mlbook.gradcheck"),
+    ],
+    "check_sgd_momentum_step": [
+        ("def sgd_momentum_step(params, grads, velocity, lr, momentum):\n"
+         "    opt = Momentum(lr=lr, momentum=momentum)\n"
+         "    opt.step(params, grads)", "mlbook.optim"),
+        ("from mlbook.optim import momentum_update\n"
+         "def sgd_momentum_step(params, grads, velocity, lr, momentum):\n"
+         "    for k in params:\n"
+         "        params[k][...], velocity[k][...] = momentum_update(params[k], grads[k],\n"
+         "                                                           velocity[k], lr, momentum)",
+         "mlbook.optim.momentum_update"),
+    ],
+    "check_net": [
+        ("class Net(Net):\n"                               # the layers' arrays through Sequential
+         "    def forward(self, X):\n"
+         "        mods = []\n"
+         "        for i, la in enumerate(self.layers):\n"
+         "            d = Dense(*la.params['W'].shape)\n"
+         "            d.params = la.params\n"
+         "            mods += [d] + ([ReLU()] if i < len(self.layers) - 1 else [])\n"
+         "        self.seq = Sequential(mods)\n"
+         "        return self.seq.forward(X)\n"
+         "    def backward(self, dlogits):\n"
+         "        dX = self.seq.backward(dlogits)\n"
+         "        for la, d in zip(self.layers, self.seq.layers[::2]):\n"
+         "            la.grads = d.grads\n"
+         "        return dX", "mlbook.layers.dense"),
+    ],
+    "check_train": [
+        ("def train(net, X, y, X_val, y_val, *, epochs=10, batch_size=64, lr=0.1, momentum=0.9,\n"
+         "          seed=0):\n"
+         "    h = fit(net, X, y, loss='softmax_cross_entropy', epochs=epochs, seed=seed,\n"
+         "            optimizer=Momentum(lr=lr, momentum=momentum), batch_size=batch_size,\n"
+         "            validation=(X_val, y_val))\n"
+         "    return {'train_loss': h['train_loss'], 'val_acc': [0.0] * epochs, 'best_epoch': 1}",
+         "mlbook.layers.training.fit"),
+    ],
+    "check_maxpool_backward": [
+        ("from mlbook.layers import MaxPool2D\n"
+         "def maxpool_backward(dout, x, size=2, stride=2):\n"
+         "    pool = MaxPool2D(size, stride)\n"
+         "    pool.forward(x[None, None])\n"
+         "    return pool.backward(dout[None, None])[0, 0]", "MaxPool2D"),
+    ],
+    "check_conv_input_grad": [
+        ("from mlbook.conv import conv2d_backward\n"
+         "def conv_input_grad(dout, kernel, image_shape, stride=1, padding=0):\n"
+         "    return conv2d_backward(np.zeros(image_shape), kernel, dout, stride=stride,\n"
+         "                           padding=padding)[0]", "mlbook.conv.conv2d_backward"),
+    ],
 }
 
 

@@ -341,3 +341,21 @@ def test_a_copy_from_before_the_stamp_is_judged_by_its_exercise_cells(tmp_path):
     path.write_text(json.dumps(nb))                          # an old copy with an answer
     _course(tmp_path, "Intro, revised")
     assert generate(tmp_path) == 1 and "return x + x" in path.read_text()
+
+
+def test_a_merge_that_brings_the_course_s_new_cells_is_not_mistaken_for_answers(tmp_path):
+    """git merges the course's new cells into a committed copy but keeps its old stamp: every
+    cell is one the generator wrote then or would write now, so it is just stale."""
+    _course(tmp_path)
+    generate(tmp_path)
+    path = tmp_path / "student" / "01_a.ipynb"
+    old = json.loads(path.read_text())
+    _course(tmp_path, "Intro, revised")
+    generate(tmp_path, force=True)
+    merged = json.loads(path.read_text())
+    merged["metadata"]["mlbook_student"] = old["metadata"]["mlbook_student"]
+    path.write_text(json.dumps(merged))
+    check = io.StringIO()
+    generate(tmp_path, check=True, out=check)
+    assert "stale" in check.getvalue() and "your answers are in it" not in check.getvalue()
+    assert generate(tmp_path) == 0 and generate(tmp_path, check=True) == 0

@@ -13,3 +13,4 @@ from .dropout import *          # noqa: F401,F403
 from .matrix import *          # noqa: F401,F403
 from .init import *             # noqa: F401,F403
 from .mnist import *            # noqa: F401,F403
+from .capstone import *         # noqa: F401,F403
