@@ -52,7 +52,8 @@ def hidden_paths(coursedir):
 class IsolatedGrade(NbGraderPreprocessor):
     """Autograde each test cell by running its check in the sandbox (see the module's doc)."""
 
-    timeout = Float(60.0, help="seconds per exercise before its sandbox is killed").tag(config=True)
+    timeout = Float(sandbox.TIMEOUT, help="seconds per exercise before its sandbox is killed "
+                                          "(each check's own budget is shorter)").tag(config=True)
     memory_mb = Integer(2048, help="address space of the student's process, MiB").tag(config=True)
     time_budget = Float(10.0, help="seconds the student's function may run per check "
                                    "(all its calls together)").tag(config=True)

@@ -120,10 +120,10 @@ class Program:
         self.statements, self.student_names, self.reference = [], [], []
         self.in_process, self.problem = False, None
 
-    def message(self, memory_bytes=0, time_budget=None):
+    def message(self, memory_bytes=0, time_budget=None, deadline=None):
         return {"exercise": self.exercise, "check": self.check, "statements": self.statements,
                 "student_names": self.student_names, "in_process": self.in_process,
-                "memory_bytes": memory_bytes, "time_budget": time_budget}
+                "memory_bytes": memory_bytes, "time_budget": time_budget, "deadline": deadline}
 
 
 def build_programs(source_nb, submitted_nb):

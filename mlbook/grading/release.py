@@ -63,7 +63,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.IsolatedGrade.timeout = 60          # seconds per exercise (the whole sandbox is then killed)
+c.IsolatedGrade.timeout = 150         # seconds per exercise (the whole sandbox is then killed)
 c.IsolatedGrade.memory_mb = 2048      # address space of the process running a student's code
 # `nbgrader export`: one row per student and assignment, one column per exercise, and a
 # "problems" column naming submissions that could not be graded and why

@@ -203,18 +203,26 @@ def _guarded(fn, args, kwargs, exercise):
     """Call the student's ``fn`` with mlbook's guarded_call (delegation rule, copies, budget)."""
     import inspect
     from mlbook.checks import core
-    case = core.Case(*args, **kwargs)
     params = inspect.signature(core.guarded_call).parameters
     extra = {"exercise": exercise} if "exercise" in params else {}
     printed = []
+    if not callable(fn):
+        return {"kind": "error", "message": f"is not a function ({type(fn).__name__})"}
     try:
-        result, error = core.guarded_call(fn, case, printed=printed, **extra)
+        # called on these very arguments (not copies): what it changes in place goes back to
+        # the checker, whose own guarded_call judges in-place changes as in a notebook
+        result, error = core.guarded_call(lambda: fn(*args, **kwargs), core.Case(label=""),
+                                          printed=printed, **extra)
     except core.NotAttempted:
         return {"kind": "not_attempted"}
     if error:
         return {"kind": "error", "message": error, "printed": "".join(printed)}
+    try:
+        after = pack(("probe", list(args), kwargs)) and [list(args), kwargs]
+    except NotPlain:
+        after = None
     return {"kind": "ok", "value": result, "printed": "".join(printed),
-            "rng": _rng_states(args, kwargs)}
+            "rng": _rng_states(args, kwargs), "after": after}
 
 
 def _rng_states(args, kwargs):
@@ -410,7 +418,44 @@ class _Proxy:
         if kind != "ok":
             raise StudentCrashed("the process running your code sent an unexpected answer")
         _sync_rngs(args, kwargs, answer.get("rng") or {})
+        after = answer.get("after")
+        if isinstance(after, list) and len(after) == 2:
+            _write_back(list(args), after[0])
+            _write_back(kwargs, after[1])
         return answer.get("value")
+
+
+def _write_back(target, new, depth=0):
+    """Make ``target`` (the checker's argument) what the student's function left its copy as:
+    arrays changed in place, dict entries and list items set, as in one process."""
+    import numpy as np
+    if depth > 20:
+        return
+    if isinstance(target, np.ndarray) and isinstance(new, np.ndarray):
+        if target.shape == new.shape and target.flags.writeable:
+            try:
+                target[...] = new
+            except (TypeError, ValueError):
+                pass
+    elif isinstance(target, dict) and isinstance(new, dict):
+        for key in list(target):
+            if key not in new:
+                del target[key]
+        for key, value in new.items():
+            if key in target and isinstance(target[key], (np.ndarray, dict, list)) \
+                    and type(value) is type(target[key]):
+                _write_back(target[key], value, depth + 1)
+            elif not isinstance(target.get(key), np.random.Generator):
+                target[key] = value
+    elif isinstance(target, list) and isinstance(new, list):
+        if len(target) == len(new):
+            for k, (t, v) in enumerate(zip(target, new)):
+                if isinstance(t, (np.ndarray, dict, list)) and type(t) is type(v):
+                    _write_back(t, v, depth + 1)
+                elif not isinstance(t, np.random.Generator):
+                    target[k] = v
+        else:
+            target[:] = new
 
 
 def _sync_rngs(args, kwargs, states):
@@ -551,9 +596,9 @@ def worker_main():
 def _grade(first, second, channel, core):
     import time
     exercise, check = first["exercise"], first["check"]
-    budget = float(first.get("time_budget") or core.TIME_BUDGET)
+    wait = float(first.get("deadline") or 60.0)      # seconds per exercise, from the parent
     try:
-        ready = unpack(receive(channel.rfd, deadline=time.monotonic() + 2 * budget + 10))
+        ready = unpack(receive(channel.rfd, deadline=time.monotonic() + wait))
     except TimeoutError:
         channel.dead = True
         return _verdict("wrong", str(core.CheckResult(
@@ -567,7 +612,7 @@ def _grade(first, second, channel, core):
         return _verdict("wrong", f"running your solution cells failed: {ready.get('message', '?')}",
                         "isolated")
     if first.get("in_process"):
-        return _in_process(channel, check, exercise, core, budget)
+        return _in_process(channel, check, exercise, core, wait)
     namespace, calls, state = {"__name__": "__main__"}, [], {"needs_objects": False}
     for name in first["student_names"]:
         namespace[name] = _Proxy(name, channel, calls, state)
@@ -581,7 +626,7 @@ def _grade(first, second, channel, core):
             "wrong", exercise, f"{exc} — did the solution cell keep the function's name?")),
             "isolated")
     if state["needs_objects"]:
-        return _in_process(channel, check, exercise, core, budget)
+        return _in_process(channel, check, exercise, core, wait)
     if type(result) is not core.CheckResult:
         return _verdict("wrong", f"the check returned {type(result).__name__}", "isolated")
     if result.status != "correct":
@@ -597,10 +642,10 @@ def _grade(first, second, channel, core):
     return _verdict("correct", str(result), "isolated", hidden)
 
 
-def _in_process(channel, check, exercise, core, budget):
+def _in_process(channel, check, exercise, core, wait):
     import time
     try:
-        answer = channel.ask(("check", check), deadline=time.monotonic() + 2 * budget + 10)
+        answer = channel.ask(("check", check), deadline=time.monotonic() + wait)
     except StudentCrashed as exc:
         return _verdict("wrong", str(core.CheckResult("wrong", exercise, str(exc))), "in-process")
     status = answer.get("status")
