@@ -127,11 +127,19 @@ def solution_lines(text):
     return out
 
 
+_TRIVIAL = re.compile(r"^(return\s+[\w.]+|[\w.]+\s*=\s*(\[\]|\{\}|\(\)|0|0\.0|None|\w+))$")
+
+
+def is_trivial(line):
+    """``return out``, ``self.pre = []``, ``n = len``-like lines: in any program, no answer."""
+    return _TRIVIAL.match(line.strip()) is not None
+
+
 def answer_fragments(lines):
     """What counts as the answer's code: each solution line and each ``;``/top-level piece of a
     ``return``, spaces removed, at least :data:`MIN_FRAGMENT` characters."""
     frags = set()
-    for line in lines:
+    for line in (ln for ln in lines if not is_trivial(ln)):
         for piece in [line] + line.split(";"):
             piece = piece.strip()
             if piece.startswith("return "):
