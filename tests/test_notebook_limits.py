@@ -24,7 +24,6 @@ MAX_STRING_WORDS = 40
 # Known offenders in notebooks owned by other branches (being fixed in parallel); the integrator
 # removes an entry once its notebook passes (the run reports it as XPASS).
 KNOWN_OFFENDERS = {
-    "04_matrix_backprop.ipynb": "one 46-line code cell (not owned by issue 26's engineers)",
 }
 
 
