@@ -23,9 +23,9 @@ Also here:
 * ``softmax(x, axis=-1)`` and ``log_softmax(x, axis=-1)``, stable for any finite input;
 * ``ACTIVATIONS`` — ``{'sigmoid': (sigmoid, sigmoid_grad), ...}`` and ``get_activation(name)``;
 * ``maxout`` / ``maxout_backward``: the gradient of a max goes to the piece that won (the
-  ``Maxout`` layer built on them lives in :mod:`mlbook.layers.maxout`; the vanishing-gradient
-  experiment ``deep_mlp_gradient_norms`` in :mod:`mlbook.layers.depth` — both stay importable
-  from here, where notebook 05 finds them).
+  ``Maxout`` layer built on them lives in :mod:`mlbook.layers.maxout`, the vanishing-gradient
+  experiment ``deep_mlp_gradient_norms`` in :mod:`mlbook.layers.depth`; import both from
+  :mod:`mlbook.layers` — this module imports nothing from the layers, which build on it).
 """
 import functools
 
@@ -302,15 +302,3 @@ def maxout_backward(dout, z):
     dz = np.zeros_like(z)
     np.put_along_axis(dz, winner, dout[..., None], axis=-1)
     return dz
-
-
-def __getattr__(name):
-    """``Maxout`` and ``deep_mlp_gradient_norms`` moved beside the layers; notebook 05 imports
-    them from here (lazily: mlbook.layers itself imports this module)."""
-    if name == "Maxout":
-        from .layers.maxout import Maxout
-        return Maxout
-    if name == "deep_mlp_gradient_norms":
-        from .layers.depth import deep_mlp_gradient_norms
-        return deep_mlp_gradient_norms
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

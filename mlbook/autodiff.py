@@ -278,6 +278,12 @@ def topological_order(root):
 def _check_inputs(root, inputs):
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
+    if isinstance(inputs, Value):
+        raise TypeError("inputs must be a list of Value objects, e.g. [a, b]; got a single "
+                        "Value (wrap it: [x])")
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"inputs must be a list of Value objects, e.g. [a, b]; got "
+                        f"{type(inputs).__name__}")
     inputs = list(inputs)
     if not all(isinstance(v, Value) for v in inputs):
         raise TypeError("inputs must be a sequence of Value objects")

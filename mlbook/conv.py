@@ -22,7 +22,7 @@ of :class:`mlbook.layers.Conv2D`.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .validation import as_float_array, check_int
+from .validation import as_float_array, check_int, check_overflow
 
 __all__ = [
     "conv2d", "convolve2d", "conv2d_naive", "conv2d_backward", "output_size",
@@ -151,13 +151,21 @@ def conv2d(image, kernel, *, stride=1, padding=0):
     Shapes: image (H, W), kernel (kh, kw) -> out (OH, OW) with
     ``OH = output_size(H, kh, stride, padding)``, ``OW = output_size(W, kw, stride, padding)``.
     The result is floating point (the input's float dtype, float64 for integer input).
-    Vectorized: a strided window view and one tensordot, no Python loop.
+    Vectorized: a strided window view and one tensordot, no Python loop. Finite inputs whose
+    result overflows float64 are a ValueError naming the larger of image and kernel.
     """
     image = _plane(image, "image")
     kernel = _plane(kernel, "kernel")
     stride = check_int(stride, "stride", minimum=1)
     padding = check_int(padding, "padding", minimum=0)
     image, kernel = _float(image, kernel), _float(kernel, image)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = _correlate(image, kernel, stride, padding)
+    return check_overflow(out, "conv2d", image=image, kernel=kernel)
+
+
+def _correlate(image, kernel, stride, padding):
+    """conv2d's arithmetic on checked float arrays (no argument checks, no overflow check)."""
     kh, kw = kernel.shape
     _, win = _windows(image, kh, kw, stride, padding)
     return np.tensordot(win, kernel, axes=([2, 3], [0, 1]))
@@ -229,8 +237,11 @@ def conv2d_backward(image, kernel, dout, *, stride=1, padding=0):
         raise ValueError(f"dout must have the output's shape ({OH}, {OW}), got {dout.shape}")
     xp = np.pad(image, padding) if padding else image
     g = _dilate(dout, stride)
-    dkernel = conv2d(xp, g)[:kh, :kw]
-    full = conv2d(np.pad(g, ((kh - 1, kh - 1), (kw - 1, kw - 1))), kernel[::-1, ::-1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        dkernel = _correlate(_float(xp, g), _float(g, xp), 1, 0)[:kh, :kw]
+        full = _correlate(_float(np.pad(g, ((kh - 1, kh - 1), (kw - 1, kw - 1))), kernel),
+                          _float(kernel[::-1, ::-1], g), 1, 0)
+    check_overflow((dkernel, full), "conv2d_backward", image=image, kernel=kernel, dout=dout)
     dxp = np.zeros(xp.shape, dtype=full.dtype)
     dxp[:full.shape[0], :full.shape[1]] = full
     dimage = dxp[padding:padding + H, padding:padding + W] if padding else dxp
@@ -258,5 +269,13 @@ def max_pool2d(x, size=2, stride=2):
 
 
 def avg_pool2d(x, size=2, stride=2):
-    """Average pooling of one 2-D map: the mean of each size x size window, stepping by stride."""
-    return _pool_windows(x, size, stride).mean(axis=(2, 3))
+    """Average pooling of one 2-D map: the mean of each size x size window, stepping by stride.
+
+    Never overflows for finite x (a mean lies between the window's extremes): when the plain
+    sum would pass float64's limit, each value is divided by size**2 before adding."""
+    win = _pool_windows(x, size, stride)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = win.mean(axis=(2, 3))
+        if not np.isfinite(out).all() and np.isfinite(win).all():
+            out = (win / (size * size)).sum(axis=(2, 3))
+    return out

@@ -13,8 +13,6 @@ How to read ``rel_error(analytic, numeric)`` (float64, smooth functions):
     1e-7 .. 1e-4   suspicious: fine near a kink (ReLU at 0, max), otherwise look again
     > 1e-4   almost certainly a bug (a missing factor, a transposed matrix, a wrong sign)
 """
-import warnings
-
 import numpy as np
 
 from .validation import as_float_array, check_callable, check_positive
@@ -30,10 +28,12 @@ def numerical_gradient(f, x, eps=1e-6):
     f : callable
         ``f(x) -> float``. It is called with ``x`` itself, perturbed in place one entry at a
         time, so ``f`` may close over ``x`` (as layer parameters do); every entry is restored.
-    x : np.ndarray of a floating dtype, any shape. float64 is what the error estimate above
-        assumes: in float32 (7 significant digits) the rounding error of f is ~1e-7 |f|, so
-        the difference quotient is off by ~1e-7 |f| / eps — about 0.1 |f| at eps = 1e-6. A
-        UserWarning says so; pass a float64 copy (and an f that reads it) for a useful check.
+    x : np.ndarray of dtype float64, any shape. Lower precisions are refused (TypeError):
+        in float32 (7 significant digits) the rounding error of f is ~1e-7 |f|, so the
+        difference quotient is off by ~1e-7 |f| / eps — about 0.1 |f| at eps = 1e-6 — and a
+        step below float32's resolution (x + eps rounding back to x, or to x + 2 eps) would
+        make it silently wrong. x is perturbed in place (f may read it), so it cannot be
+        computed in float64 behind f's back: pass a float64 copy and an f that reads it.
     eps : float > 0
 
     Returns
@@ -47,11 +47,11 @@ def numerical_gradient(f, x, eps=1e-6):
             f"got {type(x).__name__}{'' if not isinstance(x, np.ndarray) else ' of dtype ' + str(x.dtype)}")
     eps = check_positive(eps, "numerical_gradient: eps")
     if x.dtype != np.float64:
-        warnings.warn(
-            f"numerical_gradient: x is {x.dtype}: its rounding error (~{np.finfo(x.dtype).eps:.0e} "
-            f"relative) divided by eps={eps:g} limits the gradient to a relative accuracy of "
-            f"about {np.finfo(x.dtype).eps / eps:.0e}; central differences are accurate in "
-            f"float64 — check a float64 copy of x", UserWarning, stacklevel=2)
+        raise TypeError(
+            f"numerical_gradient: x must be float64, got {x.dtype}: its rounding error "
+            f"(~{np.finfo(x.dtype).eps:.0e} relative) divided by eps={eps:g} would limit the "
+            f"gradient to a relative accuracy of about {np.finfo(x.dtype).eps / eps:.0e}; pass "
+            f"x.astype(np.float64) (and an f that reads that copy)")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     for _ in it:

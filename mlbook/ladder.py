@@ -42,6 +42,8 @@ import time
 import numpy as np
 
 from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Sigmoid
+from .layers.training import (divergence_error, exploded, loss_text, report_divergence,
+                              step_or_diverge)
 from .losses import softmax_cross_entropy
 from .optim import DivergenceError, Optimizer, RMSProp, SGD
 from .validation import as_rng, check_choice, check_int, check_number
@@ -224,23 +226,53 @@ def confusion_matrix(labels, predictions, n_classes=10):
     return C
 
 
-def train_epoch(model, opt, X, y, *, rng, batch_size=BATCH_SIZE):
+def train_epoch(model, opt, X, y, *, rng, batch_size=BATCH_SIZE, epoch=None, watch=None):
     """One pass over (X, y) in shuffled mini-batches: forward, softmax cross-entropy,
-    backward, one optimizer step each. Returns the mean mini-batch loss of the epoch."""
+    backward, one optimizer step each. Returns the mean mini-batch loss of the epoch.
+
+    Divergence is checked as in :func:`mlbook.layers.fit` (the rule of
+    :mod:`mlbook.layers.training`): an inf/NaN or exploded mini-batch loss, or a refused
+    optimizer step, raises the :func:`~mlbook.layers.training.divergence_error` report.
+    ``watch`` (a dict, kept between epochs by :func:`train_rung`) holds the update count
+    ``"step"`` and the first mini-batch's loss ``"first_loss"``; ``epoch`` goes into the report.
+    """
+    watch = {"step": 0, "first_loss": None} if watch is None else watch
     order = rng.permutation(len(y))
     total = 0.0
-    for start in range(0, len(y), batch_size):
-        b = order[start:start + batch_size]
-        loss, dlogits = softmax_cross_entropy(model.forward(X[b], training=True), y[b])
-        model.backward(dlogits)
-        opt.step(model.params, model.grads)
-        total += loss * len(b)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for batch, start in enumerate(range(0, len(y), batch_size), start=1):
+            watch["step"] += 1
+            where = {"step": watch["step"], "epoch": epoch, "batch": batch}
+            b = order[start:start + batch_size]
+            try:
+                loss, dlogits = softmax_cross_entropy(model.forward(X[b], training=True), y[b])
+            except OverflowError:          # FloatOverflowError of a layer or the loss
+                if watch["step"] == 1:     # before any update: the data's fault, not the lr's
+                    raise
+                loss = math.inf
+            if exploded(loss, watch["first_loss"]):
+                what, detail = loss_text(loss, watch["first_loss"])
+                raise divergence_error(what, detail=detail, name="loss", quantity="loss",
+                                       lr=opt.lr, **where)
+            if watch["first_loss"] is None:
+                watch["first_loss"] = float(loss)
+            try:
+                model.backward(dlogits)
+            except OverflowError:
+                if watch["step"] == 1:
+                    raise
+                raise divergence_error("the backward pass overflowed float64", name="gradient",
+                                       quantity="gradient", lr=opt.lr, **where) from None
+            err = step_or_diverge(opt, model.params, model.grads, **where)
+            if err is not None:
+                raise err
+            total += loss * len(b)
     return total / len(y)
 
 
 def train_rung(rung, train, test, *, epochs, rng=0, small=False, hidden=625, lr=None,
                eps=None, lr_decay=1.0, augment=None, progress=None, batch_size=BATCH_SIZE,
-               init="normal"):
+               init="normal", on_divergence="raise"):
     """Train one rung with its recipe and measure it after every epoch.
 
     train, test : pairs (images (N, 28, 28) in [0, 1], labels (N,) ints)
@@ -253,10 +285,17 @@ def train_rung(rung, train, test, *, epochs, rng=0, small=False, hidden=625, lr=
 
     Returns a dict: ``model``, ``train_loss`` (mean mini-batch cross-entropy of each epoch,
     dropout on) and ``test_accuracy`` (on ``test`` after each epoch), ``accuracy`` (the final
-    one), ``seconds`` (training time), ``epochs``, ``diverged_at`` (the epoch in which the
-    updates overflowed — learning rate too large — after which training stopped, or None).
+    one), ``seconds`` (training time), ``epochs``, ``diverged_at`` (the epoch in which
+    training diverged — learning rate too large — after which it stopped, or None) and
+    ``divergence`` (the :class:`~mlbook.optim.DivergenceError`, or None).
+
+    Divergence (the rule of :mod:`mlbook.layers.training`, as in :func:`mlbook.layers.fit`):
+    training stops, and with ``on_divergence="raise"`` (default) the DivergenceError is raised
+    (its ``.result`` is this dict so far); with ``"warn"`` a DivergenceWarning with the same
+    text is issued and the dict is returned.
     """
     rung = check_choice(rung, "rung", RUNGS)
+    on_divergence = check_choice(on_divergence, "on_divergence", ("raise", "warn"))
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     lr_decay = check_number(lr_decay, "lr_decay", low=0.0, low_open=True, high=1.0)
@@ -267,15 +306,16 @@ def train_rung(rung, train, test, *, epochs, rng=0, small=False, hidden=625, lr=
     X_test, y_test = model_input(rung, test[0]), np.asarray(test[1])
     X_fixed = model_input(rung, X_train)
     result = {"model": model, "train_loss": [], "test_accuracy": [], "epochs": epochs}
-    result["diverged_at"] = None
+    result["diverged_at"] = result["divergence"] = None
+    watch = {"step": 0, "first_loss": None}
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         X = X_fixed if augment is None else model_input(rung, augment(X_train, rng))
         try:
-            with np.errstate(over="raise", invalid="raise", divide="raise"):
-                loss = train_epoch(model, opt, X, y_train, rng=rng, batch_size=batch_size)
-        except (FloatingPointError, DivergenceError):
-            result["diverged_at"] = epoch         # lr too large: stop, keep what was measured
+            loss = train_epoch(model, opt, X, y_train, rng=rng, batch_size=batch_size,
+                               epoch=epoch, watch=watch)
+        except DivergenceError as err:           # lr too large: stop, keep what was measured
+            result["diverged_at"], result["divergence"] = epoch, err
             break
         result["train_loss"].append(loss)
         result["test_accuracy"].append(accuracy(model, X_test, y_test))
@@ -286,6 +326,9 @@ def train_rung(rung, train, test, *, epochs, rng=0, small=False, hidden=625, lr=
     result["seconds"] = time.perf_counter() - start
     # a run that diverged in its first epoch is as good as guessing
     result["accuracy"] = result["test_accuracy"][-1] if result["test_accuracy"] else 0.1
+    if result["divergence"] is not None:
+        result["divergence"].result = result
+        report_divergence(result["divergence"], on_divergence)
     return result
 
 

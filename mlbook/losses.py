@@ -24,11 +24,10 @@ logits of 1e4 give finite values and no RuntimeWarning; probabilities are clippe
 """
 import functools
 import inspect
-import math
 
 import numpy as np
 
-from .validation import as_float_array
+from .validation import as_float_array, check_overflow
 
 __all__ = [
     "mse", "l1", "softmax_cross_entropy", "binary_cross_entropy",
@@ -50,21 +49,20 @@ def _pair(pred, target, pname="pred", tname="target"):
 
 def _quiet(loss_fn):
     """Compute without RuntimeWarnings; NaN/inf inputs give a NaN/inf loss (NaN in, NaN out),
-    but a loss that overflows float64 from finite inputs is an OverflowError, never silent."""
+    but a loss that overflows float64 from finite inputs is a
+    :class:`~mlbook.validation.FloatOverflowError` (an OverflowError and a ValueError) naming
+    the input that is too large, never silent."""
     signature = inspect.signature(loss_fn)
 
     @functools.wraps(loss_fn)
     def wrapped(*args, **kwargs):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             loss, grad = loss_fn(*args, **kwargs)
-            pred, target = list(signature.bind(*args, **kwargs).arguments.values())[:2]
-            finite_in = np.isfinite(np.asarray(pred, dtype=float)).all() and \
-                np.isfinite(np.asarray(target, dtype=float)).all()
-        if finite_in and not (math.isfinite(loss) and np.isfinite(grad).all()):
-            raise OverflowError(f"{loss_fn.__name__}: the loss or its gradient overflows float64 "
-                                f"for these (finite) inputs, whose largest magnitude is "
-                                f"{np.max(np.abs(np.asarray(pred, dtype=float))):.3g}")
-        return loss, grad
+        bound = signature.bind(*args, **kwargs).arguments
+        (pname, pred), (tname, target) = list(bound.items())[:2]
+        return check_overflow((loss, grad), loss_fn.__name__,
+                              **{pname: np.asarray(pred, dtype=float),
+                                 tname: np.asarray(target, dtype=float)})
     return wrapped
 
 

@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from .validation import (as_float_array, check_flag, check_int, check_number,
-                         check_param_dicts, check_positive)
+                         check_overflow, check_param_dicts, check_positive)
 
 __all__ = [
     "Optimizer", "SGD", "Momentum", "Adagrad", "RMSProp", "Adadelta", "Adam", "AdamW",
@@ -386,8 +386,10 @@ def momentum_update(w, dw, v, lr, momentum=0.9):
     w, dw, v = _same_shape_arrays(w=w, dw=dw, v=v)
     lr = check_positive(lr, "lr")
     momentum = check_number(momentum, "momentum", low=0, high=1, high_open=True)
-    v_new = momentum * v - lr * dw
-    return w + v_new, v_new
+    with np.errstate(over="ignore", invalid="ignore"):
+        v_new = momentum * v - lr * dw
+        w_new = w + v_new
+    return check_overflow((w_new, v_new), "momentum_update", w=w, dw=dw, v=v)
 
 
 def adam_update(w, dw, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -405,11 +407,13 @@ def adam_update(w, dw, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
     beta1 = check_number(beta1, "beta1", low=0, high=1, high_open=True)
     beta2 = check_number(beta2, "beta2", low=0, high=1, high_open=True)
     eps = check_positive(eps, "eps")
-    m_new = beta1 * m + (1 - beta1) * dw
-    v_new = beta2 * v + (1 - beta2) * dw * dw
-    m_hat = m_new / (1 - beta1 ** t)
-    v_hat = v_new / (1 - beta2 ** t)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
+    with np.errstate(over="ignore", invalid="ignore"):
+        m_new = beta1 * m + (1 - beta1) * dw
+        v_new = beta2 * v + (1 - beta2) * dw * dw
+        m_hat = m_new / (1 - beta1 ** t)
+        v_hat = v_new / (1 - beta2 ** t)
+        w_new = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return check_overflow((w_new, m_new, v_new), "adam_update", w=w, dw=dw, m=m, v=v)
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .optim import Optimizer
-from .validation import as_float_array, check_number, check_param_dicts
+from .validation import as_float_array, check_number, check_overflow, check_param_dicts
 
 __all__ = ["Penalty", "L2", "L1", "ElasticNet", "Penalized", "is_bias", "weight_arrays"]
 
@@ -105,8 +105,13 @@ class Penalty:
         raise NotImplementedError
 
     def loss(self, params):
-        """``lam * sum over weight arrays of R(W)`` (a Python float)."""
-        return self.lam * float(sum(self.value(W) for W in weight_arrays(params)))
+        """``lam * sum over weight arrays of R(W)`` (a Python float). Weights so large that
+        this overflows float64 are a ValueError naming params."""
+        weights = weight_arrays(params)
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = self.lam * float(sum(self.value(W) for W in weights))
+        flat = np.concatenate([W.ravel() for W in weights]) if weights else np.zeros(0)
+        return check_overflow(total, f"{type(self).__name__}.loss", params=flat)
 
     __call__ = loss
 
@@ -114,8 +119,14 @@ class Penalty:
         """``{key: lam * dR/dW}`` for every weight key of a dict (biases omitted)."""
         if not isinstance(params, Mapping):
             raise TypeError("grads(params) needs a dict of arrays; use add_grads for layers/models")
-        return {k: self.lam * self.grad(as_float_array(v, f"params[{k!r}]", allow_empty=True))
+        return {k: self._term(as_float_array(v, f"params[{k!r}]", allow_empty=True), k, "grads")
                 for k, v in params.items() if not is_bias(k)}
+
+    def _term(self, W, key, who):
+        """``lam * dR/dW`` for the weight ``params[key]``; overflow is an error naming it."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            term = self.lam * self.grad(W)
+        return check_overflow(term, f"{type(self).__name__}.{who}", **{f"params[{key!r}]": W})
 
     def add_grads(self, params, grads=None):
         """Add ``lam * dR/dW`` to the gradient of every weight, in place; biases untouched.
@@ -136,12 +147,16 @@ class Penalty:
             if np.shape(g[key]) != np.shape(W):
                 raise ValueError(f"gradient {key!r} has shape {np.shape(g[key])}, weight has "
                                  f"shape {np.shape(W)}")
-            term = self.lam * self.grad(as_float_array(W, f"params[{key!r}]", allow_empty=True))
+            term = self._term(as_float_array(W, f"params[{key!r}]", allow_empty=True), key,
+                              "add_grads")
+            with np.errstate(over="ignore", invalid="ignore"):
+                new = check_overflow(g[key] + term, f"{type(self).__name__}.add_grads",
+                                     **{f"grads[{key!r}]": g[key], f"params[{key!r}]": W})
             if isinstance(g[key], np.ndarray) and g[key].flags.writeable \
                     and np.issubdtype(g[key].dtype, np.floating):
-                g[key] += term            # in place: also reaches a layer through model.grads
+                g[key][...] = new         # in place: also reaches a layer through model.grads
             else:
-                g[key] = g[key] + term
+                g[key] = new
         return grads if grads is not None else params
 
     def penalized_grads(self, params, grads):
@@ -150,8 +165,9 @@ class Penalty:
         for k, g in grads.items():
             if is_bias(k) or self.lam == 0.0:
                 out[k] = g
-            else:
-                out[k] = g + self.lam * self.grad(params[k])
+            else:      # inf here (absurd weights) is refused by the optimizer as divergence
+                with np.errstate(over="ignore", invalid="ignore"):
+                    out[k] = g + self.lam * self.grad(params[k])
         return out
 
     def __repr__(self):

@@ -11,9 +11,13 @@ Conventions (the same everywhere in mlbook):
 * ``TypeError`` for a wrong *type* (a string where a number belongs, a float where an integer
   belongs, a complex array), ``ValueError`` for a wrong *value* (negative, non-finite, wrong
   shape, empty). The message names the argument and says what was expected and what came.
-* Booleans are not numbers here: ``lr=True`` is a TypeError.
+* Booleans are not numbers here: ``lr=True`` is a TypeError, and so is a boolean array where
+  numbers belong (an image, an input, a gradient): ``x.astype(float)`` says 0/1 on purpose.
 * NaN policy: arrays may hold NaN/inf unless the caller asks for ``finite=True``; functions
   that accept them propagate them (NaN in, NaN out — never silently 0).
+* Overflow policy: a result that overflows float64 although every input was finite is a
+  :class:`FloatOverflowError` (a ValueError and an OverflowError) naming the input that is too
+  large — never a silent inf with numpy's RuntimeWarning (:func:`check_overflow`).
 * Randomness: every function that draws takes ``rng`` — ``None`` (fresh, unseeded), an
   ``int`` seed, or a ``numpy.random.Generator`` — and turns it into a Generator with
   :func:`as_rng`.
@@ -24,7 +28,12 @@ import numpy as np
 
 __all__ = ["as_rng", "check_int", "check_number", "check_positive", "check_probability",
            "check_flag", "check_choice", "check_callable", "as_float_array", "check_same_shape",
-           "check_param_dicts"]
+           "check_param_dicts", "FloatOverflowError", "check_overflow"]
+
+
+class FloatOverflowError(OverflowError, ValueError):
+    """Finite inputs whose result is beyond float64 (|x| > 1.8e308). It is an OverflowError
+    (what happened) and a ValueError (an input value too large); the message names the input."""
 
 
 def _describe(value):
@@ -142,11 +151,13 @@ def as_float_array(x, name, *, ndim=None, shape=None, allow_empty=False, finite=
                    dtype=None):
     """Array-like of real numbers → ndarray of a floating dtype.
 
-    Integers and bools become float64; float32/float64 stay as they are unless ``dtype`` is
-    given. Strings, objects and complex numbers are a TypeError. ``ndim`` (an int or a tuple of
+    Integers become float64; float32/float64 stay as they are unless ``dtype`` is
+    given. Booleans, strings, objects and complex numbers are a TypeError. ``ndim`` (an int or a tuple of
     allowed ints) and ``shape`` (a tuple, ``None`` entries match anything: shown as N for the
     first axis, the batch, and "any" elsewhere) are checked; an empty
-    array is a ValueError unless ``allow_empty``; with ``finite=True`` NaN/inf are a ValueError.
+    array is a ValueError unless ``allow_empty`` — or unless ``shape`` is given and only the
+    batch (first) axis is 0: an empty batch, which layers pass through like numpy and PyTorch;
+    with ``finite=True`` NaN/inf are a ValueError.
     """
     want = "a real number or an array of real numbers"
     if isinstance(x, (str, bytes)):
@@ -158,7 +169,11 @@ def as_float_array(x, name, *, ndim=None, shape=None, allow_empty=False, finite=
                         f"{type(x).__name__}") from None
     if arr.dtype.kind == "c":
         raise TypeError(f"{name} must be {want}, got complex dtype {arr.dtype}")
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{name} must be {want}, got a boolean "
+                        f"{'array' if arr.ndim else 'value'} (True/False are not numbers here; "
+                        f"use .astype(float) to mean 1/0)")
+    if arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be {want}, got dtype {arr.dtype}")
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
@@ -174,7 +189,8 @@ def as_float_array(x, name, *, ndim=None, shape=None, allow_empty=False, finite=
             dims = [("N" if i == 0 else "any") if s is None else str(s) for i, s in enumerate(shape)]
             want = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
             raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
-    if not allow_empty and arr.size == 0:
+    empty_batch = shape is not None and arr.ndim > 0 and arr.shape[0] == 0 and all(arr.shape[1:])
+    if not allow_empty and arr.size == 0 and not empty_batch:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     if finite and not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
@@ -207,10 +223,39 @@ def check_param_dicts(params, grads):
             raise TypeError(f"params[{k!r}] must be a float numpy array (it is updated in place), "
                             f"got {type(p).__name__}"
                             + (f" of dtype {p.dtype}" if isinstance(p, np.ndarray) else ""))
-        if not isinstance(g, np.ndarray) or g.dtype.kind not in "biuf":
+        if not p.flags.writeable:
+            raise ValueError(f"params[{k!r}] is read-only, but an optimizer updates it in place; "
+                             f"pass a writeable array (e.g. its .copy())")
+        if not isinstance(g, np.ndarray) or g.dtype.kind not in "iuf":
             raise TypeError(f"grads[{k!r}] must be a numpy array of real numbers, got "
                             f"{type(g).__name__}"
                             + (f" of dtype {g.dtype}" if isinstance(g, np.ndarray) else ""))
         if g.shape != p.shape:
             raise ValueError(f"grads[{k!r}] has shape {g.shape} but params[{k!r}] has shape "
                              f"{p.shape}; they must match")
+
+
+def check_overflow(result, who, **inputs):
+    """``result`` (an array, a number or a tuple of them), unless finite ``inputs`` overflowed.
+
+    When ``result`` holds inf/NaN although every array in ``inputs`` (name=value) is finite,
+    float64 overflowed: :class:`FloatOverflowError` naming the input with the largest
+    magnitude. NaN/inf already in an input may propagate (NaN in, NaN out). The common case,
+    a finite result, costs one sum per array (compute it under ``np.errstate(over="ignore",
+    invalid="ignore")``, so no RuntimeWarning escapes either way).
+    """
+    parts = result if isinstance(result, tuple) else (result,)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if all(np.isfinite(np.sum(r)) for r in parts):          # fast path: one sum each
+            return result
+        if all(np.isfinite(r).all() for r in parts):            # the sum itself overflowed
+            return result
+        arrays = {k: np.asarray(v) for k, v in inputs.items()}
+        if not all(np.isfinite(a).all() for a in arrays.values()):
+            return result
+    sizes = {k: float(np.max(np.abs(a))) if a.size else 0.0 for k, a in arrays.items()}
+    name = max(sizes, key=sizes.get)
+    raise FloatOverflowError(f"{who}: the result overflows float64 (beyond "
+                             f"{np.finfo(np.float64).max:.3g}) for these finite inputs; {name} "
+                             f"holds values up to {sizes[name]:.3g} in magnitude — scale {name} "
+                             f"down")

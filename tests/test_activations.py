@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 
 from mlbook import activations as A
-from mlbook.activations import (ACTIVATIONS, Maxout, deep_mlp_gradient_norms, elu, elu_grad,
-                                get_activation, leaky_relu, leaky_relu_grad, log_softmax, maxout,
+from mlbook.activations import (ACTIVATIONS, elu, elu_grad, get_activation, leaky_relu, leaky_relu_grad, log_softmax, maxout,
                                 maxout_backward, relu, relu_grad, sigmoid, sigmoid_grad, softmax,
                                 softplus, swish, tanh, tanh_grad)
 from mlbook.gradcheck import numerical_gradient, rel_error
+from mlbook.layers import Maxout, deep_mlp_gradient_norms
 
 NAMES = list(ACTIVATIONS)
 # away from the kink at 0 (finite differences straddling it average the two slopes), and

@@ -42,7 +42,8 @@ def test_split():
 def test_bad_input():
     with pytest.raises(ValueError, match="unknown dataset 'blobs'; choose one of spirals"):
         make_toy("blobs")
-    with pytest.raises(ValueError, match="noise must be a finite number >= 0"):
+    with pytest.raises(ValueError, match=r"noise must be a finite number in \[0, 1e\+300\], "
+                                         r"got -1.0"):
         xor(noise=-1)
     with pytest.raises(ValueError, match="n must be an integer"):
         moons(n=1)

@@ -28,14 +28,22 @@ def test_matrix_product_gradient_and_closure_over_x():
     np.testing.assert_array_equal(W, W_before)
 
 
-def test_float32_and_non_contiguous_views():
+def test_float32_is_refused_and_non_contiguous_views_work():
     x = np.linspace(-1, 1, 12).reshape(3, 4).T          # a transposed view (not C-contiguous)
     grad = numerical_gradient(lambda v: np.sum(v ** 3), x)
     assert rel_error(grad, 3 * x ** 2) < 1e-8
-    x32 = np.array([0.5, -1.0], dtype=np.float32)
-    with pytest.warns(UserWarning, match=r"x is float32: .* relative accuracy of about 1e-04"):
-        g32 = numerical_gradient(lambda v: float(np.sum(v.astype(float) ** 2)), x32, eps=1e-3)
-    assert g32.dtype == np.float32 and np.allclose(g32, [1.0, -2.0], rtol=1e-3)
+    x32 = np.array([0.3, -1.0], dtype=np.float32)
+    # the silent error it used to make: 0.3 + 1e-6 is not representable in float32, so the
+    # step actually taken is not eps, and f's rounding is ~1e-7 |f| / eps = 0.1 |f|
+    assert np.float32(0.3) + np.float32(1e-6) - np.float32(0.3) != np.float32(1e-6)
+    for x_low in (x32, x32.astype(np.float16)):
+        with pytest.raises(TypeError, match=r"numerical_gradient: x must be float64, got "
+                                            r"float(32|16): .* relative accuracy of about "
+                                            r".*pass x.astype\(np.float64\)"):
+            numerical_gradient(lambda v: float(np.sum(v.astype(float) ** 2)), x_low)
+    np.testing.assert_array_equal(x32, np.array([0.3, -1.0], dtype=np.float32))   # untouched
+    g = numerical_gradient(lambda v: float(np.sum(v ** 2)), x32.astype(np.float64))
+    np.testing.assert_allclose(g, [0.6, -2.0], rtol=1e-6)
 
 
 def test_input_restored_even_when_f_raises():
@@ -105,10 +113,9 @@ def test_f_must_return_a_scalar():
 
 
 def test_eps_below_the_dtype_resolution_is_an_error_not_a_zero_gradient():
-    x = np.array([1.0, 2.0], dtype=np.float32)
-    with pytest.raises(ValueError, match=r"eps=1e-09 is too small to change x\[0\]"), \
-            pytest.warns(UserWarning, match="float32"):
-        numerical_gradient(lambda v: float(np.sum(v)), x, eps=1e-9)
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"eps=1e-17 is too small to change x\[0\]"):
+        numerical_gradient(lambda v: float(np.sum(v)), x, eps=1e-17)
     np.testing.assert_array_equal(x, [1.0, 2.0])
     with pytest.raises(ValueError, match="too small"):
         numerical_gradient(lambda v: float(np.sum(v)), np.array([1e20]))

@@ -27,7 +27,8 @@ from mlbook.datasets import toy
 from mlbook.layers import (Conv2D, Dense, Dropout, Flatten, Maxout, MaxPool2D, ReLU, Sequential,
                            Sigmoid, Tanh, deep_mlp_gradient_norms, fit, mlp,
                            relative_step_sizes)
-from mlbook.layers.dropout import all_masks, dropout_forward, mask_probabilities, num_masks
+from mlbook.layers.dropout import (all_masks, dropout_backward, dropout_forward,
+                                   mask_probabilities, num_masks)
 from mlbook.optim import DivergenceError
 
 # --------------------------------------------------------------------------------------------
@@ -37,11 +38,14 @@ RAGGED = [[1.0, 2.0], [3.0]]
 BAD_ARRAY_TYPE = ["abc", None, RAGGED, np.array([1 + 2j]), np.array(["a", "b"]), object(),
                   {"a": 1}]
 EMPTY = np.zeros((0, 3))
+BOOL = np.ones((4, 3), dtype=bool)               # True/False are not numbers (an image? a mask?)
 
 INVALID = {
     # arrays that hold the data (elementwise functions accept any shape, even empty)
-    "elementwise": BAD_ARRAY_TYPE,
-    "array": BAD_ARRAY_TYPE + [EMPTY],
+    "elementwise": BAD_ARRAY_TYPE + [BOOL],
+    "array": BAD_ARRAY_TYPE + [EMPTY, BOOL],
+    # a batch for a layer: an empty batch (N = 0) is valid and gives an empty result
+    "batch": BAD_ARRAY_TYPE + [BOOL],
     "int>=1": [2.5, "3", None, True, 0, -1, 1 + 0j],
     "int>=0": [2.5, "3", None, True, -1],
     "positive": [0, 0.0, -1.0, math.nan, math.inf, "0.1", None, True, 1j],
@@ -54,6 +58,12 @@ INVALID = {
     "choice": ["nope", 3, None],
     "callable": [3, "f", None],
 }
+
+
+def _read_only():
+    W = np.ones((2, 2))
+    W.flags.writeable = False
+    return W
 
 
 def _x(n=4, d=3, seed=0):
@@ -96,7 +106,9 @@ CATALOGUE = [
     ("get_activation", act.get_activation, {"name": "relu"}, {"name": "choice"}),
     ("numerical_gradient", gradcheck.numerical_gradient,
      {"f": lambda v: float(np.sum(v ** 2)), "x": np.ones(3), "eps": 1e-6},
-     {"f": "callable", "eps": "positive"}),
+     {"f": "callable", "eps": "positive",
+      "x": [np.ones(3, dtype=np.float32), np.ones(3, dtype=np.float16), [1.0, 2.0], 3.0,
+            np.ones(3, dtype=bool), np.ones(3, dtype=int)]}),
     ("rel_error", gradcheck.rel_error, {"a": np.ones(3), "b": np.ones(3)},
      {"a": "array", "b": "array"}),
     ("Value", Value, {"data": 1.5}, {"data": "number"}),
@@ -108,7 +120,8 @@ CATALOGUE = [
      {"base": ["2", None, math.nan, 0.0, -2.0]}),
     ("topological_order", topological_order, {"root": Value(1.0)}, {"root": [3.0, "v", None]}),
     ("forward_mode_gradient", lambda root, inputs: forward_mode_gradient(root, inputs),
-     {"root": _value_graph()[0], "inputs": []}, {"root": [3.0, None], "inputs": [[1.0], [None]]}),
+     {"root": _value_graph()[0], "inputs": []},
+     {"root": [3.0, None], "inputs": [[1.0], [None], None, 3, Value(1.0)]}),
     ("conv2d", conv.conv2d, {"image": np.ones((5, 5)), "kernel": np.ones((3, 3)), "stride": 1,
                              "padding": 0},
      {"image": "array", "kernel": "array", "stride": "int>=1", "padding": "int>=0"}),
@@ -126,36 +139,43 @@ CATALOGUE = [
     ("Dense", Dense, {"n_in": 3, "n_out": 2, "rng": 0},
      {"n_in": "int>=1", "n_out": "int>=1", "rng": "rng"}),
     ("Dense.forward", lambda x: Dense(3, 2, rng=0).forward(x), {"x": _x()},
-     {"x": "array"}),
+     {"x": "batch"}),
     ("Dense.backward", lambda dy: _dense_after_forward().backward(dy), {"dy": np.ones((4, 2))},
      {"dy": "array"}),
     *[(f"{cls.__name__}.forward", (lambda c: lambda x: c().forward(x))(cls), {"x": _x()},
-       {"x": "array"}) for cls in (Sigmoid, Tanh, ReLU)],
+       {"x": "batch"}) for cls in (Sigmoid, Tanh, ReLU)],
     ("Conv2D", Conv2D, {"c_in": 1, "c_out": 2, "kernel": 3, "stride": 1, "padding": 0, "rng": 0},
      {"c_in": "int>=1", "c_out": "int>=1", "kernel": "int>=1", "stride": "int>=1",
       "padding": "int>=0", "rng": "rng"}),
     ("Conv2D.forward", lambda x: Conv2D(1, 2, 3, rng=0).forward(x), {"x": np.ones((2, 1, 5, 5))},
-     {"x": BAD_ARRAY_TYPE + [np.zeros((0, 1, 5, 5))]}),
+     {"x": BAD_ARRAY_TYPE + [np.zeros((2, 1, 0, 5)), np.ones((2, 1, 5, 5), dtype=bool)]}),
     ("Conv2D.backward", lambda dy: _conv_after_forward().backward(dy),
      {"dy": np.ones((2, 2, 3, 3))}, {"dy": "array"}),
     ("MaxPool2D", MaxPool2D, {"size": 2, "stride": 2}, {"size": "int>=1", "stride": "int>=1"}),
     ("MaxPool2D.forward", lambda x: MaxPool2D().forward(x), {"x": np.ones((1, 1, 4, 4))},
-     {"x": BAD_ARRAY_TYPE + [np.zeros((0, 1, 4, 4))]}),
+     {"x": BAD_ARRAY_TYPE + [np.zeros((1, 1, 4, 0)), np.ones((1, 1, 4, 4), dtype=bool)]}),
     ("Flatten.forward", lambda x: Flatten().forward(x), {"x": np.ones((2, 1, 4, 4))},
-     {"x": BAD_ARRAY_TYPE}),
+     {"x": BAD_ARRAY_TYPE + [np.ones((2, 1, 4, 4), dtype=bool)]}),
+    ("Flatten.backward", lambda dy: _after_forward(Flatten(), np.ones((2, 1, 4, 4))).backward(dy),
+     {"dy": np.ones((2, 16))},
+     {"dy": BAD_ARRAY_TYPE + [np.ones((2, 15)), np.ones((16, 2)), np.ones((2, 1, 4, 4)),
+                              np.ones((2, 16), dtype=bool)]}),
+    ("dropout_backward", dropout_backward,
+     {"dy": np.ones((4, 3)), "cache": dropout_forward(_x(), 0.5, 0)[1]},
+     {"dy": "array", "cache": [None, (1, 2), (np.ones((4, 3)), 0.5), "mask", 3]}),
     ("Dropout", Dropout, {"p": 0.5, "rng": 0, "mode": "inverted"},
      {"p": "unit", "rng": "rng", "mode": "choice"}),
-    ("Dropout.forward", lambda x: Dropout(0.5, rng=0).forward(x), {"x": _x()}, {"x": "array"}),
+    ("Dropout.forward", lambda x: Dropout(0.5, rng=0).forward(x), {"x": _x()}, {"x": "batch"}),
     ("dropout_forward", dropout_forward, {"x": _x(), "p": 0.5, "rng": 0},
-     {"x": "array", "p": "unit", "rng": "rng"}),
+     {"x": "batch", "p": "unit", "rng": "rng"}),
     ("num_masks", num_masks, {"n_units": 3}, {"n_units": "int>=0"}),
     ("all_masks", all_masks, {"n_units": 3}, {"n_units": "int>=0"}),
     ("mask_probabilities", mask_probabilities, {"masks": all_masks(2), "p": 0.5}, {"p": "unit"}),
     ("Maxout", Maxout, {"n_in": 3, "n_out": 2, "pieces": 2, "rng": 0},
      {"n_in": "int>=1", "n_out": "int>=1", "pieces": "int>=1", "rng": "rng"}),
-    ("Maxout.forward", lambda x: Maxout(3, 2, rng=0).forward(x), {"x": _x()}, {"x": "array"}),
+    ("Maxout.forward", lambda x: Maxout(3, 2, rng=0).forward(x), {"x": _x()}, {"x": "batch"}),
     ("Sequential", Sequential, {"layers": [Dense(3, 2, rng=0)]},
-     {"layers": [[3], ["dense"], [None]]}),
+     {"layers": [[3], ["dense"], [None], None, 3, "dense", Dense(2, 3, rng=0)]}),
     ("deep_mlp_gradient_norms", deep_mlp_gradient_norms,
      {"activation": "tanh", "depth": 3, "width": 4, "batch": 5, "init": "he", "rng": 0},
      {"activation": "choice", "depth": "int>=1", "width": "int>=1", "batch": "int>=1",
@@ -192,8 +212,9 @@ CATALOGUE = [
     ("Adadelta", optim.Adadelta, {"rho": 0.95, "eps": 1e-6}, {"rho": "unit", "eps": "positive"}),
     ("Optimizer.step", lambda params, grads: optim.SGD(0.1).step(params, grads),
      {"params": {"W": np.ones((2, 2))}, "grads": {"W": np.ones((2, 2))}},
-     {"params": [None, {"W": [1.0]}, {"W": np.ones(2, dtype=int)}, 3],
+     {"params": [None, {"W": [1.0]}, {"W": np.ones(2, dtype=int)}, 3, {"W": _read_only()}],
       "grads": [None, {}, {"W": np.ones(3)}, {"W": np.full((2, 2), np.nan)},
+                {"W": np.ones((2, 2), dtype=bool)},
                 {"W": "abc"}, {"W": np.ones((2, 2)), "V": np.ones(1)}]}),
     ("make_optimizer", optim.make_optimizer, {"name": "adam", "lr": 0.1},
      {"name": "choice", "lr": "positive"}),
@@ -267,7 +288,8 @@ CATALOGUE.append((
      "lr": [0, -1.0, math.nan, math.inf, "0.1", True, 1j], "epochs": "int>=1", "batch_size": [2.5, "4", None, True, 0, 13],
      "validation": [3, (1, 2, 3), (_x(3, 2), np.arange(2)), ("abc", np.arange(3))],
      "shuffle": "flag", "seed": "rng", "patience": [0, 2.5, "2", -1],
-     "restore_best": "flag", "schedule": [3, "step"], "callback": [3, "print"]},
+     "restore_best": "flag", "schedule": [3, "step"], "callback": [3, "print"],
+     "on_divergence": ["ignore", "quiet", None, 3, True]},
 ))
 CATALOGUE.append((
     "fit(optimizer instance, lr)", lambda lr: _fit(optimizer=optim.Adam(0.01), lr=lr),
@@ -446,22 +468,20 @@ def test_adam_update_validates_t_and_eps():
     assert np.all(np.isfinite(w))
 
 
-def test_numerical_gradient_on_float32_says_why_it_is_inaccurate():
+def test_numerical_gradient_refuses_float32_and_says_why():
     x = np.array([0.3, -0.2], dtype=np.float32)
-    with pytest.warns(UserWarning, match=r"float32: .*rounding error.*accurate in float64"):
-        gradcheck.numerical_gradient(lambda v: float(np.sum(v.astype(np.float64) ** 2)), x,
-                                     eps=1e-3)
+    with pytest.raises(TypeError, match=r"x must be float64, got float32: its rounding error"):
+        _quiet(gradcheck.numerical_gradient, lambda v: float(np.sum(v.astype(np.float64) ** 2)),
+               x, eps=1e-3)
 
 
-def test_empty_batches_complex_and_strings_are_refused_clearly():
+def test_complex_strings_and_empty_losses_are_refused_clearly():
     calls = [
-        (lambda: Dense(3, 2).forward(np.zeros((0, 3))), ValueError, "x must not be empty"),
         (lambda: Dense(3, 2).forward(np.ones((2, 3)) + 1j), TypeError, "complex"),
         (lambda: Dense(3, 2).forward([["1", "2", "3"]]), TypeError, "x must be"),
         (lambda: losses.mse(np.zeros((0, 2)), np.zeros((0, 2))), ValueError, "pred must not be empty"),
         (lambda: losses.softmax_cross_entropy(np.zeros((0, 2)), np.zeros(0, int)), ValueError,
          "logits must have shape"),
-        (lambda: Dropout(0.5).forward(np.zeros((0, 4))), ValueError, "x must not be empty"),
         (lambda: act.relu("abc"), TypeError, "relu: x must be"),
         (lambda: act.sigmoid(np.array([1 + 1j])), TypeError, "complex"),
     ]
@@ -480,9 +500,11 @@ def _toy_problem():
 
 def test_fit_at_lr_1e6_reports_the_divergence_and_keeps_finite_weights():
     X, y, model = _toy_problem()
-    h = _quiet(fit, model, X * 100, np.eye(2)[y], loss="mse", optimizer="sgd", lr=1e6,
+    with pytest.raises(DivergenceError) as raised:
+        _quiet(fit, model, X * 100, np.eye(2)[y], loss="mse", optimizer="sgd", lr=1e6,
                epochs=30, batch_size=8, restore_best=False)
-    err = h["divergence"]
+    err, h = raised.value, raised.value.history
+    assert h["divergence"] is err
     assert isinstance(err, DivergenceError) and h["diverged_at"] == err.epoch is not None
     assert err.step >= 1 and err.name and err.quantity in ("loss", "gradient", "parameter")
     assert re.search(rf"training diverged in epoch {err.epoch} \(update {err.step}, mini-batch "
@@ -495,11 +517,15 @@ def test_fit_at_lr_1e6_reports_the_divergence_and_keeps_finite_weights():
 def test_fit_with_lr_1e6_on_cross_entropy_and_every_optimizer_keeps_finite_weights():
     for name in sorted(optim.OPTIMIZERS):
         X, y, model = _toy_problem()
-        h = _quiet(fit, model, X * 1e3, y, loss="softmax_cross_entropy", optimizer=name,
-                   lr=1e6, epochs=5, batch_size=16, restore_best=False)
+        try:
+            h = _quiet(fit, model, X * 1e3, y, loss="softmax_cross_entropy", optimizer=name,
+                       lr=1e6, epochs=5, batch_size=16, restore_best=False)
+        except DivergenceError as err:
+            h = err.history
+            assert h["diverged_at"] == err.epoch and h["divergence"] is err
+        else:
+            assert h["divergence"] is None, name          # never stored without being raised
         assert all(np.all(np.isfinite(v)) for v in model.params.values()), name
-        if h["divergence"] is not None:
-            assert h["diverged_at"] == h["divergence"].epoch
 
 
 def test_fit_reports_nan_in_the_data_before_training():
@@ -527,3 +553,316 @@ def test_worked_example_divergence_is_data():
     with pytest.raises(DivergenceError) as err:
         _quiet(we.train, 10, lr=1e20, params=start, inputs=(1e300, 0.1))
     assert (err.value.step, err.value.name, err.value.quantity) == (1, "w1", "parameter")
+
+
+# --------------------------------------------------------------------------------------------
+# 4. a sweep of hostile VALUES over the public API (ARCHITECTURE.md's list): finite numbers
+#    near the float64 limit, boolean arrays, empty batches. Every call either works without a
+#    warning and (for finite input) gives a finite result, or raises a TypeError/ValueError that
+#    names the argument. Layers take an empty batch (N = 0) and give an empty result, like
+#    numpy and PyTorch.
+
+BIG = 1e308                                     # finite; twice it is not
+
+
+def _huge(shape, seed=0):
+    """Finite entries of magnitude 1e307..1e308 with random signs."""
+    rng = np.random.default_rng(seed)
+    return BIG * rng.uniform(0.1, 1.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def _after_forward(layer, x):
+    layer.forward(x)
+    return layer
+
+
+def _bn2d():
+    from mlbook.layers import BatchNorm2D
+    return BatchNorm2D(2)
+
+
+def _bn():
+    from mlbook.layers import BatchNorm
+    return BatchNorm(3)
+
+
+_IMG = np.random.default_rng(1).normal(size=(2, 1, 6, 6))
+_X = _x()
+
+# (label, call taking the hostile value, argument name, a valid value of the right shape,
+#  whether the argument is a batch — then an empty batch must give an empty result)
+SWEEP = [
+    *[(name, getattr(act, name), "x", _X, False)
+      for name in ("sigmoid", "tanh", "relu", "softplus", "swish", "elu", "leaky_relu",
+                   "sigmoid_grad", "tanh_grad", "relu_grad", "softplus_grad", "swish_grad",
+                   "elu_grad", "leaky_relu_grad", "softmax", "log_softmax")],
+    ("rel_error(a)", lambda a: gradcheck.rel_error(a, -np.ones(3)), "a", np.ones(3), False),
+    ("rel_error(b)", lambda b: gradcheck.rel_error(np.ones(3), b), "b", np.ones(3), False),
+    ("conv2d(image)", lambda image: conv.conv2d(image, np.ones((3, 3))), "image",
+     np.ones((5, 5)), False),
+    ("conv2d(kernel)", lambda kernel: conv.conv2d(np.ones((5, 5)), kernel), "kernel",
+     np.ones((3, 3)), False),
+    ("convolve2d(image)", lambda image: conv.convolve2d(image, np.ones((3, 3))), "image",
+     np.ones((5, 5)), False),
+    ("conv2d_backward(dout)", lambda dout: conv.conv2d_backward(np.ones((5, 5)),
+                                                                np.ones((3, 3)), dout),
+     "dout", np.ones((3, 3)), False),
+    ("conv2d_backward(image)", lambda image: conv.conv2d_backward(image, np.ones((3, 3)),
+                                                                  np.ones((3, 3))),
+     "image", np.ones((5, 5)), False),
+    ("max_pool2d", conv.max_pool2d, "x", np.ones((4, 4)), False),
+    ("avg_pool2d", conv.avg_pool2d, "x", np.ones((4, 4)), False),
+    ("Dense.forward", lambda x: Dense(3, 2, rng=0).forward(x), "x", _X, True),
+    ("Dense.backward", lambda dy: _after_forward(Dense(3, 2, rng=0), _X).backward(dy), "dy",
+     np.ones((4, 2)), False),
+    ("Conv2D.forward", lambda x: Conv2D(1, 2, 3, rng=0).forward(x), "x", _IMG, True),
+    ("Conv2D.backward", lambda dy: _after_forward(Conv2D(1, 2, 3, rng=0), _IMG).backward(dy),
+     "dy", np.ones((2, 2, 4, 4)), False),
+    ("MaxPool2D.forward", lambda x: MaxPool2D().forward(x), "x", _IMG, True),
+    ("MaxPool2D.backward", lambda dy: _after_forward(MaxPool2D(), _IMG).backward(dy), "dy",
+     np.ones((2, 1, 3, 3)), False),
+    ("Flatten.forward", lambda x: Flatten().forward(x), "x", _IMG, True),
+    ("Flatten.backward", lambda dy: _after_forward(Flatten(), _IMG).backward(dy), "dy",
+     np.ones((2, 36)), False),
+    ("Dropout.forward", lambda x: Dropout(0.5, rng=0).forward(x), "x", _X, True),
+    ("Dropout.backward", lambda dy: _after_forward(Dropout(0.5, rng=0), _X).backward(dy),
+     "dy", np.ones((4, 3)), False),
+    ("dropout_forward", lambda x: dropout_forward(x, 0.5, 0), "x", _X, True),
+    *[(f"{cls.__name__}.forward", (lambda c: lambda x: c().forward(x))(cls), "x", _X, True)
+      for cls in (Sigmoid, Tanh, ReLU)],
+    *[(f"{cls.__name__}.backward",
+       (lambda c: lambda dy: _after_forward(c(), _X).backward(dy))(cls), "dy", np.ones((4, 3)),
+       False) for cls in (Sigmoid, Tanh, ReLU)],
+    ("BatchNorm.forward", lambda x: _bn().forward(x), "x", _X, True),
+    ("BatchNorm.forward(training=False)", lambda x: _bn().forward(x, training=False), "x", _X,
+     True),
+    ("BatchNorm.backward", lambda dy: _after_forward(_bn(), _X).backward(dy), "dy",
+     np.ones((4, 3)), False),
+    ("BatchNorm2D.forward", lambda x: _bn2d().forward(x), "x",
+     np.random.default_rng(2).normal(size=(2, 2, 3, 3)), True),
+    ("Maxout.forward", lambda x: Maxout(3, 2, rng=0).forward(x), "x", _X, True),
+    ("Maxout.backward", lambda dy: _after_forward(Maxout(3, 2, rng=0), _X).backward(dy), "dy",
+     np.ones((4, 2)), False),
+    ("Sequential.forward", lambda x: Sequential([Dense(3, 4, rng=0), ReLU(), Dense(4, 2, rng=1)]
+                                                ).forward(x), "x", _X, True),
+    ("Sequential.backward", lambda dy: _after_forward(
+        Sequential([Dense(3, 4, rng=0), Tanh(), Dense(4, 2, rng=1)]), _X).backward(dy), "dy",
+     np.ones((4, 2)), False),
+    ("mse(pred)", lambda pred: losses.mse(pred, np.zeros((4, 3))), "pred", _X, False),
+    ("mse(target)", lambda target: losses.mse(_X, target), "target", _X, False),
+    ("softmax_cross_entropy", lambda logits: losses.softmax_cross_entropy(
+        logits, np.array([0, 1, 2, 0])), "logits", _X, False),
+    ("SGD.step(grads)", lambda g: optim.SGD(0.1).step({"W": np.ones((4, 3))}, {"W": g}),
+     "grads['W']", _X, False),
+    ("Adam.step(grads)", lambda g: optim.Adam(0.1).step({"W": np.ones((4, 3))}, {"W": g}),
+     "grads['W']", _X, False),
+    ("momentum_update(dw)", lambda dw: optim.momentum_update(np.ones((4, 3)), dw,
+                                                             np.zeros((4, 3)), 10.0),
+     "dw", _X, False),
+    ("adam_update(dw)", lambda dw: optim.adam_update(np.ones((4, 3)), dw, np.zeros((4, 3)),
+                                                     np.zeros((4, 3)), 1), "dw", _X, False),
+    *[(f"{P.__name__}.loss", (lambda P: lambda params: P(1.0).loss(params))(P), "params",
+       {"W": _X}, False) for P in (regularization.L2, regularization.L1,
+                                   regularization.ElasticNet)],
+    ("L2.grads", lambda params: regularization.L2(1.0).grads(params), "params", {"W": _X},
+     False),
+    ("L2.add_grads", lambda params: regularization.L2(1.0).add_grads(
+        params, {"W": np.ones((4, 3))}), "params", {"W": _X}, False),
+    *[(f"{name}(noise)", (lambda f: lambda noise: f(noise=noise, seed=0))(getattr(toy, name)),
+       "noise", 0.1, False) for name in ("spirals", "xor", "circles", "moons")],
+    ("we.forward(inputs)", lambda inputs: we.forward(inputs=inputs), "inputs",
+     np.array([0.05, 0.1]), False),
+    ("random_shift_rotate", lambda images: _augment(images), "images",
+     np.random.default_rng(3).random((2, 8, 8)), False),
+    ("kernel_editor_update(image)", lambda image: _kernel_editor(image, np.ones((3, 3))),
+     "image", np.ones((5, 5)), False),
+    ("kernel_editor_update(kernel)", lambda kernel: _kernel_editor(np.ones((5, 5)), kernel),
+     "kernel", np.ones((3, 3)), False),
+]
+
+
+def _augment(images):
+    from mlbook.datasets.augment import random_shift_rotate
+    return random_shift_rotate(images, rng=0)
+
+
+def _kernel_editor(image, kernel):
+    from mlbook.widgets.kernel_editor import kernel_editor_update
+    return kernel_editor_update(image, kernel)
+
+
+def _hostile_values(valid, batch):
+    """(kind, value) pairs built from a valid value: huge, bool, and an empty batch."""
+    if isinstance(valid, dict):
+        for kind, v in _hostile_values(valid["W"], False):
+            yield kind, {"W": v}
+        return
+    if np.ndim(valid) == 0:
+        yield "huge", BIG
+        yield "huge", -BIG
+        return
+    shape = np.shape(valid)
+    yield "huge", _huge(shape)
+    yield "huge", np.full(shape, BIG)
+    yield "bool", np.ones(shape, dtype=bool)
+    if batch:
+        yield "empty", np.zeros((0,) + shape[1:])
+
+
+def _finite(result):
+    if isinstance(result, dict):
+        return all(_finite(v) for v in result.values() if isinstance(v, (np.ndarray, float)))
+    if isinstance(result, (tuple, list)):
+        return all(_finite(v) for v in result)
+    if isinstance(result, (np.ndarray, float, np.floating)):
+        return bool(np.all(np.isfinite(result)))
+    return True
+
+
+def _sweep_outcome(fn, arg, kind, value):
+    """None when handled well, else a description of what went wrong."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fn(value)
+            exc = None
+        except Exception as e:  # noqa: BLE001 — every outcome is classified
+            exc, result = e, None
+    leaked = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if leaked:
+        return f"{len(leaked)} RuntimeWarning(s): {leaked[0].message}"
+    if exc is not None:
+        if isinstance(exc, (TypeError, ValueError)) and _names_argument(exc, arg.split("[")[0]):
+            return None if kind != "empty" else f"empty batch refused: {exc}"
+        return f"{type(exc).__name__}: {str(exc)[:100]}"
+    if kind == "bool":
+        return "a boolean array was accepted"
+    if kind == "empty":
+        out = result[0] if isinstance(result, tuple) else result
+        return None if np.shape(out)[:1] == (0,) else f"empty batch gave shape {np.shape(out)}"
+    return None if _finite(result) else "finite input, inf/NaN result"
+
+
+def _sweep():
+    for label, fn, arg, valid, batch in SWEEP:
+        for kind, value in _hostile_values(valid, batch):
+            yield label, fn, arg, kind, value
+
+
+def test_hostile_values_sweep():
+    cases = list(_sweep())
+    bad = []
+    for label, fn, arg, kind, value in cases:
+        problem = _sweep_outcome(fn, arg, kind, value)
+        if problem:
+            bad.append(f"  {label} [{kind}]: {problem}")
+    leaked = sum(1 for line in bad if "RuntimeWarning" in line)
+    print(f"\nhostile values: {len(cases) - len(bad)} of {len(cases)} calls handled "
+          f"({len(bad)} mishandled, {leaked} of them letting a RuntimeWarning escape)\n"
+          + "\n".join(bad))
+    assert len(cases) >= 200
+    assert not bad, "\n".join(bad)
+
+
+# --------------------------------------------------------------------------------------------
+# 5. each kind of the sweep, spelled out
+
+def test_empty_batches_flow_through_every_layer():
+    from mlbook.layers import BatchNorm, BatchNorm2D
+    net = Sequential([Conv2D(1, 2, 3, padding=1, rng=0), BatchNorm2D(2), ReLU(), MaxPool2D(),
+                      Flatten(), Dense(18, 5, rng=1), BatchNorm(5), Tanh(), Dropout(0.5, rng=2),
+                      Maxout(5, 4, rng=3), Sigmoid(), Dense(4, 3, rng=4)])
+    for training in (True, False):
+        y = _quiet(net.forward, np.zeros((0, 1, 6, 6)), training=training)
+        assert y.shape == (0, 3)
+        dx = _quiet(net.backward, np.zeros((0, 3)))
+        assert dx.shape == (0, 1, 6, 6)
+        for key, g in net.grads.items():
+            assert np.array_equal(g, np.zeros_like(net.params[key])), key   # sums over nothing
+    bn = net.layers[1]
+    np.testing.assert_array_equal(bn.running_mean, 0.0)       # no statistics from no examples
+    np.testing.assert_array_equal(bn.running_var, 1.0)
+    assert _quiet(dropout_forward, np.zeros((0, 4)), 0.5, 0)[0].shape == (0, 4)
+
+
+def _ones_dense(n_in=3, n_out=2):
+    layer = Dense(n_in, n_out)
+    layer.params["W"][...] = 1.0                    # 1e308 + 1e308: beyond float64
+    return layer
+
+
+def test_finite_input_that_overflows_is_an_error_naming_the_argument():
+    from mlbook.validation import FloatOverflowError
+    big = np.full((4, 3), 1e308)
+    calls = [
+        (lambda: _ones_dense().forward(big), "Dense.forward", "x"),
+        (lambda: _after_forward(Dense(3, 2, rng=0), _X).backward(np.full((4, 2), 1e308)),
+         "Dense.backward", "dy"),
+        (lambda: Conv2D(1, 2, 3, rng=0).forward(np.full((1, 1, 5, 5), 1e308)),
+         "Conv2D.forward", "x"),
+        (lambda: _after_forward(Conv2D(1, 2, 3, rng=0), _IMG).backward(
+            np.full((2, 2, 4, 4), 1e308)), "Conv2D.backward", "dy"),
+        (lambda: Dropout(0.5, rng=0).forward(big), "Dropout.forward", "x"),
+        (lambda: conv.conv2d(np.full((5, 5), 1e308), np.ones((3, 3))), "conv2d", "image"),
+        (lambda: conv.conv2d(np.ones((5, 5)), np.full((3, 3), 1e308)), "conv2d", "kernel"),
+        (lambda: regularization.L2(1.0).loss({"W": np.full(3, 1e200)}), "L2.loss", "params"),
+        (lambda: losses.mse(big, np.zeros((4, 3))), "mse", "pred"),
+    ]
+    for call, who, arg in calls:
+        with pytest.raises(FloatOverflowError) as err:
+            _quiet(call)
+            print(who, arg)                         # shown only when it did not raise
+        assert isinstance(err.value, ValueError) and isinstance(err.value, OverflowError)
+        assert str(err.value).startswith(f"{who}: the result overflows float64"), str(err.value)
+        assert _names_argument(err.value, arg), str(err.value)
+    with pytest.raises(ValueError, match=r"noise must be a finite number in \[0, 1e\+300\]"):
+        _quiet(toy.moons, noise=1e308)
+    # NaN in still gives NaN out (not an overflow error), and a mean cannot overflow:
+    assert np.isnan(_quiet(Dense(3, 2, rng=0).forward, np.full((1, 3), np.nan))).all()
+    np.testing.assert_array_equal(_quiet(conv.avg_pool2d, np.full((4, 4), 1e308)), 1e308)
+
+
+def test_an_overflow_inside_fit_is_divergence_after_the_first_update():
+    X, y, model = _toy_problem()
+    model.layers[0] = _ones_dense(2, 16)
+    with pytest.raises(ValueError, match=r"Dense.forward: .* x holds values up to 1e\+308"):
+        _quiet(fit, model, np.full((64, 2), 1e308), y, loss="softmax_cross_entropy")   # data
+    X, y, model = _toy_problem()
+    model.layers[0].params["W"][...] = 1e300                   # weights that blow up later
+    with pytest.raises(DivergenceError):
+        _quiet(fit, Sequential([Dense(2, 2, rng=0), *model.layers]), X, y,
+               loss="softmax_cross_entropy", lr=1e6, epochs=3)
+
+
+def test_boolean_arrays_are_refused_naming_the_argument():
+    mask = np.ones((4, 3), dtype=bool)
+    calls = [(lambda: Dense(3, 2).forward(mask), "x"),
+             (lambda: _after_forward(Dense(3, 2, rng=0), _X).backward(mask[:, :2]), "dy"),
+             (lambda: conv.conv2d(mask, np.ones((3, 3))), "image"),
+             (lambda: act.relu(mask), "relu: x"),
+             (lambda: losses.mse(mask, np.zeros((4, 3))), "pred"),
+             (lambda: optim.SGD(0.1).step({"W": np.ones((4, 3))}, {"W": mask}), "grads['W']")]
+    for call, name in calls:
+        with pytest.raises(TypeError, match=re.escape(name) + r" must be .*bool"):
+            _quiet(call)
+
+
+def test_unclear_errors_made_clear():
+    a = Value(2.0)
+    calls = [
+        (lambda: Sequential(None), TypeError, "layers must be a list of layers, e.g. "
+                                              "Sequential([Dense(2, 3), ReLU()]), got NoneType"),
+        (lambda: Sequential(Dense(2, 3)), TypeError,
+         "layers must be a list of layers, e.g. Sequential([Dense(2, 3)]), got a single Dense"),
+        (lambda: _after_forward(Flatten(), _IMG).backward(np.ones((2, 35))), ValueError,
+         "Flatten.backward: dy must have the output's shape (2, 36), got (2, 35)"),
+        (lambda: dropout_backward(np.ones(3), None), TypeError,
+         "cache must be the (mask, p) pair that dropout_forward returned, got NoneType"),
+        (lambda: forward_mode_gradient(a * a, None), TypeError,
+         "inputs must be a list of Value objects, e.g. [a, b]; got NoneType"),
+        (lambda: optim.Adam(0.1).step({"W": _read_only()}, {"W": np.ones((2, 2))}), ValueError,
+         "params['W'] is read-only, but an optimizer updates it in place"),
+    ]
+    for call, exc, words in calls:
+        with pytest.raises(exc, match=re.escape(words)):
+            _quiet(call)

@@ -7,7 +7,8 @@ import pytest
 from mlbook import ladder
 from mlbook.datasets import mnist
 from mlbook.layers import Conv2D, Dense, Dropout, MaxPool2D
-from mlbook.optim import SGD
+from mlbook.layers.training import DivergenceWarning
+from mlbook.optim import SGD, DivergenceError
 
 
 def tiny_data(n=300, seed=0):
@@ -148,18 +149,35 @@ def test_models_are_reproducible_from_their_seed():
     assert not np.array_equal(c.params["1.W"], ladder.build_model("modern", rng=7, init="default").params["1.W"])
 
 
-def test_an_overflowing_epoch_stops_training_cleanly(monkeypatch):
+def test_lr_1e6_diverges_in_epoch_1_and_the_opt_out_warns():
     train, test = tiny_data(200)
+    with pytest.raises(DivergenceError) as err:
+        ladder.train_rung("logistic", train, test, epochs=2, lr=1e6)
+    with pytest.warns(DivergenceWarning) as record:
+        res = ladder.train_rung("logistic", train, test, epochs=2, lr=1e6, on_divergence="warn")
+    assert [str(w.message) for w in record] == [str(err.value)]
+    assert res["diverged_at"] == 1 and res["train_loss"] == [] and res["accuracy"] == 0.1
+    assert all(np.all(np.isfinite(v)) for v in res["model"].params.values())
+
+
+def test_an_overflowing_epoch_stops_training_cleanly(monkeypatch):
+    train, test = tiny_data(200)                         # 2 mini-batches of 128 per epoch
     real, calls = ladder.train_epoch, []
 
-    def overflow_in_epoch_2(*args, **kwargs):
+    def blow_up_in_epoch_2(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            np.exp(np.array([1000.0]))         # overflow: raises under train_rung's errstate
+            for W in args[0].params.values():
+                W *= 1e8                       # as if one step had been far too large
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ladder, "train_epoch", overflow_in_epoch_2)
-    res = ladder.train_rung("logistic", train, test, epochs=4)
+    monkeypatch.setattr(ladder, "train_epoch", blow_up_in_epoch_2)
+    with pytest.raises(DivergenceError) as err:          # the loss explodes, finite
+        ladder.train_rung("logistic", train, test, epochs=4)
+    assert (err.value.epoch, err.value.step, err.value.quantity) == (2, 3, "loss")
+    assert str(err.value).startswith("training diverged in epoch 2 (update 3, mini-batch 1 of "
+                                     "the epoch): the loss exploded to ")
+    res = err.value.result                    # what was measured before it diverged
     assert res["diverged_at"] == 2 and len(res["train_loss"]) == 1 and len(calls) == 2
     assert res["accuracy"] == res["test_accuracy"][0]
 

@@ -6,6 +6,7 @@ import pytest
 matplotlib.use("Agg")
 
 from mlbook.layers import fit  # noqa: E402
+from mlbook.layers.training import divergence_status  # noqa: E402
 from mlbook.widgets.classifier import (build_classifier, classifier_data,  # noqa: E402
                                        classifier_draw, classifier_explorer, classifier_update)
 
@@ -51,7 +52,18 @@ def test_divergence_drawn_not_warned():
     d = classifier_update("spirals", lr=1e200, optimizer="sgd", batch_size=4, epochs=5,
                           activation="relu")   # tanh + softmax stay finite; ReLU overflows
     assert d["history"]["diverged_at"] is not None
-    classifier_draw(d)
+    axes = classifier_draw(d)
+    note = [t.get_text() for t in axes[0].texts]
+    assert note == [divergence_status(d["history"]["divergence"], sep=":\n") + "\n(lr too large)"]
+    assert note[0].startswith("diverged in epoch 1 (update ")
+
+
+def test_a_loss_that_explodes_is_shown_as_divergence():
+    d = classifier_update("spirals", lr=100.0, optimizer="sgd", batch_size=16, epochs=5,
+                          activation="relu")              # no overflow: the growth rule
+    err = d["history"]["divergence"]
+    assert err.quantity == "loss" and err.what.startswith("the loss exploded to ")
+    assert np.isfinite(d["grid"][3]).all()
 
 
 def test_widget_builds():

@@ -107,3 +107,26 @@ def test_widget_builds():
     assert "validation loss" in w.children[1].value and w.data["lam"] == 1e-3
     assert w.image.layout.height == "304px"
     plt.close("all")
+
+
+def test_a_diverged_run_is_shown_in_the_title_and_status_not_raised(monkeypatch):
+    import sys
+    dx = sys.modules["mlbook.widgets.dropout_explorer"]   # the package has a function so named
+    from mlbook.layers.training import divergence_error
+
+    def diverging_fit(model, X, y, **kw):        # what fit does when training diverges
+        history = fit(model, X, y, **dict(kw, epochs=2))
+        err = divergence_error("the loss became inf", name="loss", quantity="loss", step=45,
+                               epoch=3, batch=1, lr=0.005)
+        history.update(diverged_at=3, divergence=err)
+        err.history = history
+        raise err
+
+    monkeypatch.setattr(dx, "fit", diverging_fit)
+    d = dropout_explorer_update(0.0, 0.0, epochs=5)
+    assert d["divergence"] == "diverged in epoch 3 (update 45): the loss became inf"
+    assert len(d["train_loss"]) == 2                       # the epochs before it, drawn
+    axes = dropout_explorer_draw(d)
+    assert axes[0].get_title() == d["divergence"]
+    assert dx._status(d) == d["divergence"]
+    plt.close("all")

@@ -45,6 +45,8 @@ def test_too_large_lr_diverges_and_is_reported():
     # 1 - 0.2 * 20 = -3: the steep coordinate triples in size every step
     assert d["status"]["sgd"].startswith("diverged at step")
     assert np.all(np.isfinite(d["paths"]["sgd"]))
+    k = len(d["paths"]["sgd"])            # the start and k - 1 steps inside, step k left the plot
+    assert d["status"]["sgd"] == f"diverged at step {k}: theta left the plot (|theta| > 50)"
 
 
 def test_momentum_escapes_the_saddle_faster_than_sgd():

@@ -7,6 +7,9 @@ Every maker returns ``(X, y)``: ``X`` float (N, 2), ``y`` integer class labels (
     xor(n=200)                              four blobs, opposite corners share a class
     circles(n=200)                          a disc inside a ring
     moons(n=200)                            two interleaved half-circles
+
+``noise`` (the standard deviation of the Gaussian jitter) is a finite number in [0, 1e300]:
+larger values would push the points beyond float64 (an error naming ``noise``, never inf).
 """
 import numpy as np
 
@@ -14,12 +17,19 @@ from ..validation import as_rng, check_int, check_number
 
 __all__ = ["spirals", "xor", "circles", "moons", "train_val_split", "TOY_DATASETS", "make_toy"]
 
+MAX_NOISE = 1e300
+"""The largest ``noise``: times a normal draw (|z| < 40) and a point it stays finite."""
+
+
+def _noise(noise):
+    return check_number(noise, "noise", low=0, high=MAX_NOISE)
+
 
 def spirals(n_per_class=100, n_classes=3, noise=0.2, seed=0):
     """Class k: r = t, angle = 4 t + 2 pi k / K + noise * N(0, 1), t in [0, 1] (cs231n's spiral)."""
     n = check_int(n_per_class, "n_per_class", minimum=2)
     k_count = check_int(n_classes, "n_classes", minimum=2)
-    noise = check_number(noise, "noise", low=0)
+    noise = _noise(noise)
     rng = as_rng(seed, "seed")
     X = np.empty((n * k_count, 2))
     y = np.empty(n * k_count, dtype=int)
@@ -34,7 +44,7 @@ def spirals(n_per_class=100, n_classes=3, noise=0.2, seed=0):
 def xor(n=200, noise=0.15, seed=0):
     """Four Gaussian blobs at (+-0.5, +-0.5); class = 1 when the signs of x1 and x2 differ."""
     n = check_int(n, "n", minimum=4)
-    noise = check_number(noise, "noise", low=0)
+    noise = _noise(noise)
     rng = as_rng(seed, "seed")
     centres = rng.choice(np.array([-0.5, 0.5]), size=(n, 2))
     X = centres + noise * rng.standard_normal((n, 2))
@@ -45,7 +55,7 @@ def xor(n=200, noise=0.15, seed=0):
 def circles(n=200, noise=0.08, factor=0.5, seed=0):
     """Class 0 on the unit circle, class 1 on a circle of radius ``factor``, plus noise."""
     n = check_int(n, "n", minimum=2)
-    noise = check_number(noise, "noise", low=0)
+    noise = _noise(noise)
     factor = check_number(factor, "factor", low=0, high=1, low_open=True, high_open=True)
     rng = as_rng(seed, "seed")
     y = np.arange(n) % 2
@@ -58,7 +68,7 @@ def circles(n=200, noise=0.08, factor=0.5, seed=0):
 def moons(n=200, noise=0.1, seed=0):
     """Two interleaved half circles: class 0 the upper arc, class 1 the lower arc shifted."""
     n = check_int(n, "n", minimum=2)
-    noise = check_number(noise, "noise", low=0)
+    noise = _noise(noise)
     rng = as_rng(seed, "seed")
     y = np.arange(n) % 2
     t = rng.uniform(0, np.pi, n)

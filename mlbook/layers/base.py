@@ -6,14 +6,65 @@
     layer.grads   -> same keys and shapes as params, filled by backward
 
 Optimizers update ``params`` arrays in place, so a layer must never rebind them.
+
+Overflow is checked here, once for every layer, so each ``forward``/``backward`` reads like its
+formulas: a subclass's two methods run under ``np.errstate`` (no RuntimeWarning escapes), and
+when finite input gives an inf/NaN result (the output, or for backward also a gradient) they
+raise :class:`~mlbook.validation.FloatOverflowError` naming the input that is too large
+(``x``/``dy``, a parameter, or the x cached by forward). NaN/inf in an input still propagates.
 """
+import functools
+
 import numpy as np
+
+from ..validation import check_overflow
 
 __all__ = ["Layer"]
 
 
+def _overflow_guarded(method, arg):
+    """``method`` under np.errstate, its results checked by :func:`check_overflow`."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = method(self, *args, **kwargs)
+        if not _is_float_array(out):          # not an array result: nothing to check here
+            return out
+        value = np.asarray(args[0] if args else kwargs.get(arg))
+        grads = getattr(self, "grads", {}) if arg == "dy" else {}
+        results = (out, *(g for g in grads.values() if _is_float_array(g)))
+        inputs = {arg: value} if _is_float_array(value) else {}
+        inputs.update((f"params[{k!r}]", v) for k, v in getattr(self, "params", {}).items()
+                      if _is_float_array(v))
+        cache = getattr(self, "cache", None)
+        if arg == "dy" and _is_float_array(cache):
+            inputs["the x of the forward pass"] = cache
+        with np.errstate(over="ignore", invalid="ignore"):
+            check_overflow(results, f"{type(self).__name__}.{method.__name__}", **inputs)
+        return out
+    guarded.overflow_guarded = True
+    return guarded
+
+
+def _is_float_array(a):
+    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
+
+
 class Layer:
-    """Base class: no parameters, identity forward. Subclasses override forward/backward."""
+    """Base class: no parameters, identity forward. Subclasses override forward/backward
+    (wrapped by the overflow guard described in the module docstring; a container such as
+    Sequential sets ``overflow_guard = False``: its layers check themselves)."""
+
+    overflow_guard = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("overflow_guard", True):
+            return
+        for name, arg in (("forward", "x"), ("backward", "dy")):
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "overflow_guarded", False):
+                setattr(cls, name, _overflow_guarded(method, arg))
 
     def __init__(self):
         self.params = {}

@@ -125,7 +125,7 @@ class BatchNorm(Layer):
         return x
 
     def _to_rows(self, x):
-        x = as_float_array(x, "x", finite=True)
+        x = as_float_array(x, "x", finite=True, allow_empty=True)
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise ValueError(f"{self._who}({self.n_features}): x must have shape "
                              f"(N, {self.n_features}), got shape {x.shape}")
@@ -136,10 +136,18 @@ class BatchNorm(Layer):
 
     def forward(self, x, training=True):
         """x -> y of the same shape; training: batch statistics (and update the running
-        averages), evaluation: the running averages."""
+        averages), evaluation: the running averages. An empty batch gives an empty y and
+        leaves the running averages alone; x so large that its statistics overflow float64
+        is a ValueError naming x."""
         shape = np.shape(x)
         rows = self._to_rows(x)
         gamma, beta = self.params["gamma"], self.params["beta"]
+        training = training and rows.shape[0] > 0      # an empty batch has no statistics
+        y, cache = self._normalize(rows, gamma, beta, training, shape)
+        self.cache = (cache, training, shape)
+        return self._from_rows(y, shape)
+
+    def _normalize(self, rows, gamma, beta, training, shape):
         if training:
             n = rows.shape[0]
             if n < 2:
@@ -159,15 +167,14 @@ class BatchNorm(Layer):
             xhat = (rows - self.running_mean) * s
             y = gamma * xhat + beta
             cache = (xhat, gamma, s)
-        self.cache = (cache, training, shape)
-        return self._from_rows(y, shape)
+        return y, cache
 
     def backward(self, dy):
         """dy -> dx; fills grads 'gamma' = sum dy xhat and 'beta' = sum dy."""
         if self.cache is None:
             raise RuntimeError(f"{self._who}.backward called before forward")
         cache, training, shape = self.cache
-        dy = as_float_array(dy, "dy")
+        dy = as_float_array(dy, "dy", allow_empty=True)
         if dy.shape != shape:
             raise ValueError(f"{self._who}.backward: dy must have the output's shape {shape}, "
                              f"got {dy.shape}")
@@ -198,7 +205,7 @@ class BatchNorm2D(BatchNorm):
         return x.transpose(0, 2, 3, 1).reshape(-1, self.n_features)
 
     def _to_rows(self, x):
-        x = as_float_array(x, "x", finite=True)
+        x = as_float_array(x, "x", finite=True, allow_empty=True)
         if x.ndim != 4 or x.shape[1] != self.n_features:
             raise ValueError(f"{self._who}({self.n_features}): x must have shape "
                              f"(N, {self.n_features}, H, W), got shape {x.shape}")

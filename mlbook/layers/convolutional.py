@@ -27,7 +27,8 @@ __all__ = ["Conv2D", "MaxPool2D", "Flatten"]
 
 
 def _check_images(x, who, channels=None):
-    """x as a float array of shape (N, C, H, W) (with ``channels`` channels if given)."""
+    """x as a float array of shape (N, C, H, W) (with ``channels`` channels if given); N may be
+    0 (an empty batch), the other axes may not."""
     x = as_float_array(x, f"{who}: x", allow_empty=True)
     if x.ndim != 4:
         raise ValueError(f"{who}: x must have shape (N, C, H, W), got shape {x.shape}"
@@ -35,7 +36,7 @@ def _check_images(x, who, channels=None):
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{who}: expected {channels} input channel(s), i.e. x of shape "
                          f"(N, {channels}, H, W), got x of shape {x.shape}")
-    if x.size == 0:
+    if 0 in x.shape[1:]:
         raise ValueError(f"{who}: x must not be empty, got shape {x.shape}")
     return x
 
@@ -166,7 +167,7 @@ class Conv2D(Layer):
             raise RuntimeError("Conv2D.backward called before forward")
         x_shape, cols, OH, OW = self.cache
         N = x_shape[0]
-        dy = as_float_array(dy, "Conv2D.backward: dy")
+        dy = as_float_array(dy, "Conv2D.backward: dy", allow_empty=True)
         if dy.shape != (N, self.c_out, OH, OW):
             raise ValueError(f"Conv2D.backward: dy must have the output's shape "
                              f"{(N, self.c_out, OH, OW)}, got {dy.shape}")
@@ -245,7 +246,7 @@ class MaxPool2D(Layer):
         if self.cache is None:
             raise RuntimeError("MaxPool2D.backward called before forward")
         x_shape, x_strides, arg = self.cache
-        dy = as_float_array(dy, "MaxPool2D.backward: dy")
+        dy = as_float_array(dy, "MaxPool2D.backward: dy", allow_empty=True)
         if dy.shape != arg.shape:
             raise ValueError(f"MaxPool2D.backward: dy must have the output's shape {arg.shape}, "
                              f"got {dy.shape}")
@@ -278,9 +279,15 @@ class Flatten(Layer):
         if x.ndim < 2:
             raise ValueError(f"Flatten: x must have a batch axis, shape (N, ...), got {x.shape}")
         self.cache = x.shape
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))     # N = 0 works too
 
     def backward(self, dy):
+        """dy (N, C*H*W) -> (N, C, H, W), the shape forward saw."""
         if self.cache is None:
             raise RuntimeError("Flatten.backward called before forward")
-        return as_float_array(dy, "Flatten.backward: dy", allow_empty=True).reshape(self.cache)
+        dy = as_float_array(dy, "Flatten.backward: dy", allow_empty=True)
+        want = (self.cache[0], int(np.prod(self.cache[1:])))
+        if dy.shape != want:
+            raise ValueError(f"Flatten.backward: dy must have the output's shape {want}, got "
+                             f"{dy.shape}")
+        return dy.reshape(self.cache)

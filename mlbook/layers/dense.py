@@ -80,7 +80,7 @@ class Sigmoid(_Elementwise):
     """y = sigma(x) = 1 / (1 + e^-x);  dy/dx = y (1 - y) (cached y)."""
 
     def forward(self, x, training=True):
-        y = np.asarray(_sigmoid(as_float_array(x, "x")), dtype=float)
+        y = np.asarray(_sigmoid(as_float_array(x, "x", allow_empty=True)), dtype=float)
         self.cache = y
         return y
 
@@ -93,7 +93,7 @@ class Tanh(_Elementwise):
     """y = tanh(x);  dy/dx = 1 - y^2 (cached y)."""
 
     def forward(self, x, training=True):
-        y = np.asarray(_tanh(as_float_array(x, "x")), dtype=float)
+        y = np.asarray(_tanh(as_float_array(x, "x", allow_empty=True)), dtype=float)
         self.cache = y
         return y
 
@@ -105,7 +105,7 @@ class ReLU(_Elementwise):
     """y = max(0, x);  dy/dx = 1 where x > 0, else 0 (we take 0 at x = 0)."""
 
     def forward(self, x, training=True):
-        x = as_float_array(x, "x")
+        x = as_float_array(x, "x", allow_empty=True)
         self.cache = x
         return np.asarray(_relu(x), dtype=float)
 
@@ -122,8 +122,16 @@ class Sequential(Layer):
     ``model.grads`` after ``backward``.)
     """
 
+    overflow_guard = False          # each layer checks its own forward/backward (see base)
+
     def __init__(self, layers):
         super().__init__()
+        if hasattr(layers, "forward"):
+            raise TypeError(f"layers must be a list of layers, e.g. Sequential([{layers!r}]), got "
+                            f"a single {type(layers).__name__}")
+        if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+            raise TypeError(f"layers must be a list of layers, e.g. Sequential([Dense(2, 3), "
+                            f"ReLU()]), got {type(layers).__name__}")
         layers = list(layers)
         for i, layer in enumerate(layers):
             if not (hasattr(layer, "forward") and hasattr(layer, "backward")

@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from ..validation import (as_float_array, as_rng, check_callable, check_choice, check_int,
-                          check_probability)
+                          check_overflow, check_probability)
 
 from .base import Layer
 
@@ -52,15 +52,26 @@ def dropout_forward(x, p, rng):
     returns ``(y, cache)`` with ``y = x * m / (1 - p)`` and ``cache = (m, p)``.
     """
     p = check_probability(p, "p")
-    x = as_float_array(x, "x", dtype=np.float64)
+    x = as_float_array(x, "x", dtype=np.float64, allow_empty=True)
     mask = as_rng(rng).random(x.shape) >= p
-    return x * mask / (1.0 - p), (mask, p)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = x * mask / (1.0 - p)
+    return check_overflow(y, "dropout_forward", x=x), (mask, p)
 
 
 def dropout_backward(dy, cache):
-    """Backward of :func:`dropout_forward`: ``dx = dy * m / (1 - p)`` with the SAME mask."""
+    """Backward of :func:`dropout_forward`: ``dx = dy * m / (1 - p)`` with the SAME mask
+    (``cache`` is the ``(mask, p)`` that dropout_forward returned)."""
+    if not (isinstance(cache, tuple) and len(cache) == 2 and isinstance(cache[0], np.ndarray)
+            and cache[0].dtype == bool):
+        raise TypeError(f"cache must be the (mask, p) pair that dropout_forward returned, got "
+                        f"{type(cache).__name__}")
     mask, p = cache
-    return as_float_array(dy, "dy", shape=mask.shape, dtype=np.float64) * mask / (1.0 - p)
+    p = check_probability(p, "cache's p")
+    dy = as_float_array(dy, "dy", shape=mask.shape, dtype=np.float64, allow_empty=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dx = dy * mask / (1.0 - p)
+    return check_overflow(dx, "dropout_backward", dy=dy)
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,7 +128,7 @@ class Dropout(Layer):
 
     def forward(self, x, training=True):
         """(N, ...) -> same shape. Training: x * m * train_scale; evaluation: x * test_scale."""
-        x = as_float_array(x, "x", dtype=np.float64)
+        x = as_float_array(x, "x", dtype=np.float64, allow_empty=True)
         if not training:
             self.cache = self.test_scale
             return x * self.test_scale if self.test_scale != 1.0 else x.copy()
@@ -129,7 +140,7 @@ class Dropout(Layer):
         """dx = dy * (the multiplier of the last forward): m * train_scale, or test_scale."""
         if self.cache is None:
             raise RuntimeError("Dropout.backward called before forward")
-        dy = as_float_array(dy, "dy", dtype=np.float64)
+        dy = as_float_array(dy, "dy", dtype=np.float64, allow_empty=True)
         if isinstance(self.cache, np.ndarray) and dy.shape != self.cache.shape:
             raise ValueError(f"dy has shape {dy.shape}, but the last forward produced "
                              f"shape {self.cache.shape}")

@@ -36,7 +36,7 @@ class Maxout(Layer):
     def forward(self, x, training=True):
         """x (N, n_in) -> y (N, n_out), the max over each unit's pieces."""
         n_in = self.params["W"].shape[0]
-        x = as_float_array(x, "Maxout.forward: x", shape=(None, n_in))
+        x = as_float_array(x, "Maxout.forward: x", shape=(None, n_in), allow_empty=True)
         self._x = x
         self._z = np.einsum("nd,dok->nok", x, self.params["W"]) + self.params["b"]
         return np.max(self._z, axis=-1)
@@ -45,6 +45,7 @@ class Maxout(Layer):
         """dy (N, n_out) -> dx (N, n_in); fills grads 'W' and 'b' (only winners get gradient)."""
         if self._z is None:
             raise RuntimeError("Maxout.backward called before forward")
+        dy = as_float_array(dy, "Maxout.backward: dy", shape=self._z.shape[:2], allow_empty=True)
         dz = maxout_backward(dy, self._z)                      # (N, n_out, k), routed to winners
         self.grads["W"] = np.einsum("nd,nok->dok", self._x, dz)
         self.grads["b"] = dz.sum(axis=0)

@@ -6,16 +6,127 @@
 One epoch = one pass over the shuffled training set in mini-batches of ``batch_size``
 (``batch_size=1``: stochastic gradient descent; ``batch_size=len(X)``: full-batch gradient
 descent). Each mini-batch: forward, loss and its gradient, backward, one optimizer step.
+
+Divergence — every training loop in mlbook reports it the same way
+------------------------------------------------------------------
+Training *diverges* (the learning rate is too large) when
+
+* the loss, a gradient or a parameter becomes inf or NaN (an optimizer step never leaves inf or
+  NaN behind: it refuses the step, see :mod:`mlbook.optim`), or
+* the loss **explodes** before it overflows: a mini-batch loss, or a training loss measured
+  after an epoch, exceeds ``MAX_GROWTH * max(1, L0)`` where ``L0`` is the loss of the first
+  mini-batch before any update (``MAX_GROWTH = 1e4``: four orders of magnitude above where
+  training started, or above 1 for a loss that starts below 1);
+* a layer or the loss overflows float64 after the first update (a
+  :class:`~mlbook.validation.FloatOverflowError`; before any update it is the data's fault and
+  is raised as it is).
+
+A validation loss counts only when it is inf or NaN (a large one is overfitting, not
+divergence). The loops (:func:`fit`, :func:`mlbook.ladder.train_rung`, the explorers in
+:mod:`mlbook.widgets`) build the report with :func:`divergence_error` and hand it to
+:func:`report_divergence`: by default a :class:`~mlbook.optim.DivergenceError` is raised, or,
+with ``on_divergence="warn"``, a :class:`DivergenceWarning` with the same text is issued and the
+loop returns what it has. Explorers catch the error and show :func:`divergence_status` in their
+figure instead of raising into the widget.
 """
 import math
+import warnings
 
 import numpy as np
 
 from ..losses import LOSSES
 from ..optim import DivergenceError, OPTIMIZERS, Optimizer, make_optimizer
-from ..validation import as_float_array, as_rng, check_callable, check_flag, check_int
+from ..validation import (as_float_array, as_rng, check_callable, check_choice, check_flag,
+                          check_int)
 
-__all__ = ["fit", "evaluate"]
+# (mlbook.layers re-exports these; the loops' helpers below are imported from this module)
+__all__ = ["fit", "evaluate", "MAX_GROWTH", "DivergenceWarning"]
+
+MAX_GROWTH = 1e4
+"""A loss above ``MAX_GROWTH * max(1, L0)`` (L0: the first mini-batch's loss) has diverged."""
+
+ON_DIVERGENCE = ("raise", "warn")
+
+
+class DivergenceWarning(UserWarning):
+    """Issued instead of raising :class:`~mlbook.optim.DivergenceError` when a training loop
+    is called with ``on_divergence="warn"``; its text is the error's."""
+
+
+def exploded(loss, first_loss):
+    """The loss-growth rule: ``True`` when ``loss`` is inf/NaN or exceeds
+    ``MAX_GROWTH * max(1, first_loss)`` (``first_loss``: the first mini-batch's loss, before
+    any update; ``None`` while it is not known yet, then only inf/NaN count)."""
+    if not math.isfinite(loss):
+        return True
+    return first_loss is not None and loss > MAX_GROWTH * max(1.0, first_loss)
+
+
+def loss_text(loss, first_loss):
+    """What :func:`exploded` found, as ``(what, detail)`` for :func:`divergence_error`:
+    ``("the loss became nan", None)`` or
+    ``("the loss exploded to 2.6e+10", "over 10000 x max(1, L0) with L0 = ...")``."""
+    if not math.isfinite(loss):
+        return f"the loss became {loss}", None
+    return (f"the loss exploded to {loss:.3g}",
+            f"over {MAX_GROWTH:g} x max(1, L0) with L0 = {first_loss:.3g}, the first "
+            f"mini-batch's loss")
+
+
+def divergence_error(what, *, name, quantity, step, epoch=None, batch=None, lr=None,
+                     detail=None):
+    """The one report of a diverged training run: a :class:`~mlbook.optim.DivergenceError`
+    whose text says what diverged, where, and that no parameter became inf or NaN.
+
+    ``what`` (e.g. ``"the loss became inf"``; kept as ``err.what``), ``detail`` (optional, in
+    parentheses after it), ``name`` (the parameter or ``"loss"``), ``quantity`` (``"loss"``,
+    ``"gradient"``, ``"parameter"``), ``step`` (the update, 1-based, counted over the whole
+    run), ``epoch``/``batch`` (1-based, if the loop has epochs), ``lr`` (the learning rate)."""
+    if epoch is not None:
+        where = f"in epoch {epoch} (update {step}" + (
+            f", mini-batch {batch} of the epoch)" if batch is not None else ")")
+    else:
+        where = f"at step {step}"
+    why = f" (lr={lr:g} is too large for this problem)" if lr is not None else ""
+    more = f" ({detail})" if detail else ""
+    err = DivergenceError(f"training diverged {where}: {what}{more}{why}; no parameter became "
+                          f"inf or NaN", name=name, step=step, epoch=epoch, quantity=quantity)
+    err.what = what
+    return err
+
+
+def step_or_diverge(opt, params, grads, **where):
+    """``opt.step(params, grads)``; a refused step (inf/NaN gradient or update) comes back as
+    the :func:`divergence_error` report (``where``: its step/epoch/batch), else ``None``."""
+    try:
+        opt.step(params, grads)          # all or nothing: never leaves inf/NaN behind
+    except DivergenceError as err:
+        what = (f"the gradient of {err.name} became inf or NaN" if err.quantity == "gradient"
+                else f"the update would have made {err.name} inf or NaN")
+        return divergence_error(what, name=err.name, quantity=err.quantity,
+                                lr=getattr(opt, "lr", None), **where)
+    return None
+
+
+def report_divergence(err, on_divergence="raise", *, stacklevel=3):
+    """Raise ``err`` (``on_divergence="raise"``) or issue a :class:`DivergenceWarning` with its
+    text (``"warn"``) — nothing diverges silently."""
+    if on_divergence == "raise":
+        raise err
+    warnings.warn(str(err), DivergenceWarning, stacklevel=stacklevel)
+
+
+def divergence_status(err, sep=": "):
+    """The short line an explorer shows for a diverged run, from the error's data:
+    ``"diverged in epoch 3 (update 40): the loss exploded to 2.6e+10"`` or
+    ``"diverged at step 7: w1 became inf or NaN"`` (``sep`` between where and what)."""
+    where = (f"in epoch {err.epoch} (update {err.step})" if err.epoch is not None
+             else f"at step {err.step}")
+    what = getattr(err, "what", None) or {
+        "gradient": f"the gradient of {err.name} became inf or NaN",
+        "parameter": f"{err.name} became inf or NaN",
+    }.get(err.quantity, f"{err.name or 'the loss'} became inf or NaN")
+    return f"diverged {where}{sep}{what}"
 
 
 def _loss_fn(loss):
@@ -60,17 +171,9 @@ def _data(X, y, what=""):
     return X, y
 
 
-def _diverged(what, name, quantity, epoch, step, batch, lr):
-    """The report: a DivergenceError saying what diverged, where, and what the model kept."""
-    return DivergenceError(f"training diverged in epoch {epoch} (update {step}, mini-batch "
-                           f"{batch} of the epoch): {what} (lr={lr:g} is too large for this "
-                           f"problem); no parameter became inf or NaN",
-                           name=name, step=step, epoch=epoch, quantity=quantity)
-
-
 def fit(model, X, y, *, loss="mse", optimizer="sgd", lr=None, epochs=10, batch_size=32,
         validation=None, shuffle=True, seed=0, patience=None, restore_best=True,
-        schedule=None, optimizer_kwargs=None, callback=None):
+        schedule=None, optimizer_kwargs=None, callback=None, on_divergence="raise"):
     """Train ``model`` (a layer or Sequential) on (X, y) with mini-batch gradient descent.
 
     Parameters
@@ -92,6 +195,13 @@ def fit(model, X, y, *, loss="mse", optimizer="sgd", lr=None, epochs=10, batch_s
     schedule : optional ``schedule(epoch, val_loss) -> lr`` (see ``mlbook.optim``), called after
         each epoch; a schedule with ``lr0`` sets the first epoch's lr too
     callback : optional ``callback(epoch, history)`` after each epoch
+    on_divergence : ``"raise"`` (default) or ``"warn"``. When training diverges (the rule is in
+        this module's docstring: inf/NaN, or a training loss above ``MAX_GROWTH * max(1, L0)``;
+        a validation loss counts only when it is inf/NaN) training stops, the model is restored
+        as ``restore_best`` says, and then ``fit`` raises the
+        :class:`~mlbook.optim.DivergenceError` (its ``.history`` is the history so far) — or,
+        with ``"warn"``, issues a :class:`DivergenceWarning` with the same text and returns the
+        history.
 
     Returns
     -------
@@ -120,6 +230,7 @@ def fit(model, X, y, *, loss="mse", optimizer="sgd", lr=None, epochs=10, batch_s
         patience = check_int(patience, "patience", minimum=1)
     shuffle = check_flag(shuffle, "shuffle")
     restore_best = check_flag(restore_best, "restore_best")
+    on_divergence = check_choice(on_divergence, "on_divergence", ON_DIVERGENCE)
     if callback is not None:
         check_callable(callback, "callback")
     if schedule is not None:
@@ -140,39 +251,44 @@ def fit(model, X, y, *, loss="mse", optimizer="sgd", lr=None, epochs=10, batch_s
     best, best_params, bad_epochs = math.inf, None, 0
     order = np.arange(n)
     params = model.params          # the layers' own arrays (the Layer contract: never rebound)
-    step = 0
+    step, first_loss, diverged = 0, None, None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(1, epochs + 1):
             history["lr"].append(opt.lr)
             idx = rng.permutation(n) if shuffle else order
-            diverged = None
             for batch, start in enumerate(range(0, n, batch_size), start=1):
                 step += 1
+                where = {"step": step, "epoch": epoch, "batch": batch}
                 b = idx[start:start + batch_size]
                 try:
                     value, dout = loss_fn(model.forward(X[b], training=True), y[b])
-                except OverflowError:                 # raised by mlbook's losses, never silent
+                except OverflowError:      # FloatOverflowError of a layer or loss, never silent
+                    if step == 1:          # before any update: the data's fault, not the lr's
+                        raise
                     value = math.inf
-                if not math.isfinite(value):
-                    diverged = _diverged(f"the loss became {value}", "loss", "loss", epoch,
-                                         step, batch, opt.lr)
+                value = float(value)
+                if exploded(value, first_loss):
+                    what, detail = loss_text(value, first_loss)
+                    diverged = divergence_error(what, detail=detail, name="loss",
+                                                quantity="loss", lr=opt.lr, **where)
                     break
-                model.backward(dout)
+                if first_loss is None:
+                    first_loss = value
                 try:
-                    opt.step(params, model.grads)        # all or nothing: never leaves inf/NaN
-                except DivergenceError as err:
-                    what = (f"the gradient of {err.name} became inf or NaN"
-                            if err.quantity == "gradient"
-                            else f"the update would have made {err.name} inf or NaN")
-                    diverged = _diverged(what, err.name, err.quantity, epoch, step, batch,
-                                         opt.lr)
+                    model.backward(dout)
+                except OverflowError:
+                    if step == 1:
+                        raise
+                    diverged = divergence_error("the backward pass overflowed float64",
+                                                name="gradient", quantity="gradient",
+                                                lr=opt.lr, **where)
+                    break
+                diverged = step_or_diverge(opt, params, model.grads, **where)
+                if diverged is not None:
                     break
             history["epochs_run"] = epoch
             if diverged is not None:
-                history["diverged_at"], history["divergence"] = epoch, diverged
                 history["lr"].pop()
-                if restore_best and best_params is not None:
-                    _restore(model, best_params)
                 break
             train_loss = evaluate(model, X, y, loss_fn)
             history["train_loss"].append(train_loss)
@@ -180,13 +296,14 @@ def fit(model, X, y, *, loss="mse", optimizer="sgd", lr=None, epochs=10, batch_s
             if validation is not None:
                 monitored = evaluate(model, X_val, y_val, loss_fn)
                 history["val_loss"].append(monitored)
-            if not math.isfinite(monitored):
-                history["diverged_at"] = epoch
-                kind = "validation loss" if validation is not None else "training loss"
-                history["divergence"] = _diverged(f"the {kind} became {monitored}", kind,
-                                                  "loss", epoch, step, batch, opt.lr)
-                if restore_best and best_params is not None:
-                    _restore(model, best_params)
+            for kind, value in (("training loss", train_loss), ("validation loss", monitored)):
+                if exploded(value, first_loss if kind == "training loss" else None):
+                    what, detail = loss_text(value, first_loss)
+                    diverged = divergence_error(what.replace("the loss", f"the {kind}", 1),
+                                                detail=detail, name=kind, quantity="loss",
+                                                step=step, epoch=epoch, lr=opt.lr)
+                    break
+            if diverged is not None:
                 break
             if monitored < best:
                 best, bad_epochs, history["best_epoch"] = monitored, 0, epoch
@@ -203,4 +320,10 @@ def fit(model, X, y, *, loss="mse", optimizer="sgd", lr=None, epochs=10, batch_s
                 break
             if schedule is not None:
                 opt.lr = schedule(epoch, monitored)
+    if diverged is not None:
+        history["diverged_at"], history["divergence"] = diverged.epoch, diverged
+        if restore_best and best_params is not None:
+            _restore(model, best_params)
+        diverged.history = history
+        report_divergence(diverged, on_divergence)
     return history

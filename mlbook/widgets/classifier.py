@@ -13,6 +13,8 @@ import numpy as np
 
 from mlbook.datasets.toy import TOY_DATASETS, make_toy, train_val_split
 from mlbook.layers import Dense, ReLU, Sequential, Tanh, fit
+from mlbook.layers.training import divergence_status
+from mlbook.optim import DivergenceError
 from mlbook.optim import OPTIMIZERS
 
 __all__ = ["build_classifier", "classifier_data", "classifier_update", "classifier_draw",
@@ -58,21 +60,39 @@ def classifier_update(dataset="spirals", lr=0.03, batch_size=16, optimizer="adam
         def callback(epoch, hist):
             progress(lambda: _result(settings, model, dict(hist, train_loss=list(
                 hist["train_loss"]), val_loss=list(hist["val_loss"])), split))
-    history = fit(model, X_train, y_train, loss="softmax_cross_entropy", optimizer=optimizer,
-                  lr=lr, epochs=epochs, batch_size=batch_size, validation=(X_val, y_val),
-                  seed=seed, restore_best=False, callback=callback)
+    try:
+        history = fit(model, X_train, y_train, loss="softmax_cross_entropy", optimizer=optimizer,
+                      lr=lr, epochs=epochs, batch_size=batch_size, validation=(X_val, y_val),
+                      seed=seed, restore_best=False, callback=callback)
+    except DivergenceError as err:         # shown in the figure, not raised into the widget
+        history = err.history
     return _result(settings, model, history, split)
 
 
 def _result(settings, model, history, split):
     from mlbook.plots.curves import decision_grid
     X_train, y_train, X_val, y_val = split
+
+    def predict(X):                  # a diverged model's scores overflow: NaN, not an error
+        try:
+            return model.predict(X)
+        except OverflowError:
+            return np.full((len(X), model.layers[-1].n_out), np.nan)
+
     with np.errstate(over="ignore", invalid="ignore"):
-        train_acc = float(np.mean(model.predict(X_train).argmax(axis=1) == y_train))
-        val_acc = float(np.mean(model.predict(X_val).argmax(axis=1) == y_val))
-        grid = decision_grid(model.predict, np.vstack([X_train, X_val]), resolution=70)
+        train_acc = float(np.mean(predict(X_train).argmax(axis=1) == y_train))
+        val_acc = float(np.mean(predict(X_val).argmax(axis=1) == y_val))
+        grid = decision_grid(predict, np.vstack([X_train, X_val]), resolution=70)
     return dict(settings, history=history, train_acc=train_acc, val_acc=val_acc, grid=grid,
                 X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val, model=model)
+
+
+def _note(history):
+    """The divergence report drawn on the loss plot ("" for a run that did not diverge)."""
+    err = history.get("divergence")
+    if err is None:
+        return ""
+    return divergence_status(err, sep=":\n") + "\n(lr too large)"
 
 
 def _titles(data):
@@ -94,7 +114,7 @@ def classifier_draw(data, axes=None):
         plot_history(h, axes[0], title=title)
     if h["diverged_at"] is not None:
         axes[0].set_title(title)
-        axes[0].text(0.5, 0.5, f"diverged in epoch {h['diverged_at']}\n(lr too large)",
+        axes[0].text(0.5, 0.5, _note(h),
                      transform=axes[0].transAxes, ha="center", color="#d62728")
     plot_decision_boundary(data["grid"], data["X_train"], data["y_train"], axes[1],
                            X_val=data["X_val"], y_val=data["y_val"], title=right)
@@ -145,8 +165,7 @@ class _LiveClassifier:
         y_hi = ax.get_ylim()[1]
         if not (top <= y_hi <= 3 * top):                     # out of range, or far too roomy
             LiveFigure.set_limits(ax, ylim=(0.0, 1.15 * top))
-        self.note.set_text("" if h["diverged_at"] is None else
-                           f"diverged in epoch {h['diverged_at']}\n(lr too large)")
+        self.note.set_text(_note(h))
         left, right = _titles(data)
         ax.title.set_text(left)
         ax_b.title.set_text(right)

@@ -23,7 +23,8 @@ from matplotlib.collections import LineCollection
 from ..activations import softmax
 from ..datasets.toy import moons
 from ..layers import Dense, Dropout, Sequential, Tanh, fit
-from ..optim import Adam
+from ..layers.training import divergence_status
+from ..optim import Adam, DivergenceError
 from ..plots.network import draw_dropout_masks  # noqa: F401  (re-exported: notebook 09)
 from ..plots.style import SMALL
 from ..regularization import L1, L2, Penalized, Penalty
@@ -98,8 +99,10 @@ def dropout_explorer_update(p=0.0, lam=0.0, *, patience=None, epochs=300, data=N
     Returns a dict: ``p``, ``lam``, ``epochs`` (1..epochs run), ``train_loss``, ``val_loss``
     (data loss per epoch, evaluation mode), ``best_epoch``, ``stopped_early``, ``train_acc``,
     ``val_acc``, ``xx``, ``yy``, ``prob`` (P(class 1) on the grid), ``X``, ``y``, ``X_val``,
-    ``y_val``, ``weight_norm`` (sum of squared weights) and ``model``. ``progress`` (optional)
-    is called after every epoch with a function returning this dict for the model so far.
+    ``y_val``, ``weight_norm`` (sum of squared weights), ``model`` and ``divergence`` (None, or
+    :func:`~mlbook.layers.training.divergence_status` of a diverged run: the figure's title and
+    the status line show it). ``progress`` (optional) is called after every epoch with a
+    function returning this dict for the model so far.
     """
     if p not in P_VALUES and not (0.0 <= float(p) < 1.0):
         raise ValueError(f"p must be in [0, 1), got {p!r}")
@@ -109,8 +112,11 @@ def dropout_explorer_update(p=0.0, lam=0.0, *, patience=None, epochs=300, data=N
     if progress is not None:
         def callback(epoch, hist):
             progress(lambda: _result(p, lam, box["model"], hist, data))
-    model, hist = train_overfit(p, L2(lam), patience=patience, epochs=epochs, data=data,
-                                seed=seed, callback=callback, _built=box)
+    try:
+        model, hist = train_overfit(p, L2(lam), patience=patience, epochs=epochs, data=data,
+                                    seed=seed, callback=callback, _built=box)
+    except DivergenceError as err:         # shown in the figure, not raised into the widget
+        model, hist = box["model"], err.history
     return _result(p, lam, model, hist, data)
 
 
@@ -126,10 +132,14 @@ def _result(p, lam, model, hist, data):
         "xx": xx, "yy": yy, "prob": prob, "X": X, "y": y, "X_val": X_val, "y_val": y_val,
         "weight_norm": float(sum(np.sum(l.params["W"] ** 2) for l in model.layers if "W" in l.params)),
         "model": model,
+        "divergence": (None if hist.get("divergence") is None
+                       else divergence_status(hist["divergence"])),
     }
 
 
 def _title(data):
+    if data.get("divergence"):
+        return data["divergence"]
     parts = []
     if data["p"]:
         parts.append(f"dropout p={data['p']:g}")
@@ -220,6 +230,8 @@ class _LiveDropout:
 
 
 def _status(result):
+    if result.get("divergence"):
+        return result["divergence"]
     return (f"final training loss {result['train_loss'][-1]:.3f}, validation loss "
             f"{result['val_loss'][-1]:.3f}; validation accuracy {result['val_acc']:.1%}; "
             f"Σw² = {result['weight_norm']:.1f}")

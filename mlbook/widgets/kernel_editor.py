@@ -10,6 +10,7 @@ Presets: identity, box blur, sharpen, Prewitt x/y, Sobel x/y (:data:`KERNEL_PRES
 import numpy as np
 
 from mlbook.conv import PREWITT_X, PREWITT_Y, SOBEL_X, SOBEL_Y, conv2d
+from mlbook.validation import as_float_array
 
 __all__ = ["KERNEL_PRESETS", "kernel_editor_update", "kernel_editor_draw", "kernel_editor_refresh",
            "kernel_editor"]
@@ -41,11 +42,12 @@ def kernel_editor_update(image, kernel):
     would be almost white; the strongest 5 % saturate — else the output's own range); ``preset`` (the matching preset's name, or '(custom)'); ``text`` (a summary
     line: kernel sum and output range).
     """
-    kernel = np.asarray(kernel, dtype=float)
+    kernel = as_float_array(kernel, "kernel", dtype=np.float64)
     if kernel.shape != (3, 3):
         raise ValueError(f"kernel must be 3x3, got shape {kernel.shape}")
     if not np.all(np.isfinite(kernel)):
         raise ValueError("kernel must contain finite numbers")
+    image = as_float_array(image, "image", finite=True)
     output = conv2d(image, kernel, padding=1)
     lo, hi = float(output.min()), float(output.max())
     signed = lo < -1e-12

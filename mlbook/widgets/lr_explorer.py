@@ -18,6 +18,7 @@ its starting value and stays there ("overshot"). A run whose parameters overflow
 import numpy as np
 
 from mlbook import worked_example as we
+from mlbook.layers.training import divergence_status
 from mlbook.optim import DivergenceError
 from mlbook.plots.style import SMALL
 
@@ -61,7 +62,7 @@ def lr_explorer_update(lr, steps=10_000, sequential=False, biases=False):
         params, errors = we.train(steps, lr, sequential=sequential, biases=biases)
         status, event = None, None
     except DivergenceError as exc:                    # the step is data on the exception
-        event = exc.step
+        event, report = exc.step, divergence_status(exc)
         params, errors = we.train(event - 1, lr, sequential=sequential, biases=biases)
         status = "diverged"
     f = we.forward(params)
@@ -73,7 +74,7 @@ def lr_explorer_update(lr, steps=10_000, sequential=False, biases=False):
     label += {"converging": f"E={errors[-1]:.2e}",
               "saturated": f"saturated at step {event}, E={errors[-1]:.2e}",
               "overshot": f"error rose at step {event}, E={errors[-1]:.2e}",
-              "diverged": f"diverged at step {event}"}[status]
+              "diverged": report if status == "diverged" else ""}[status]
     return {"lr": float(lr), "steps": int(steps), "sequential": bool(sequential),
             "biases": bool(biases), "errors": errors, "final_error": float(errors[-1]),
             "outputs": outputs, "targets": we.TARGETS, "status": status, "event_step": event,

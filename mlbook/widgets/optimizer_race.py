@@ -15,7 +15,8 @@ import functools
 
 import numpy as np
 
-from mlbook.optim import DivergenceError, make_optimizer
+from mlbook.layers.training import divergence_error, divergence_status, step_or_diverge
+from mlbook.optim import make_optimizer
 
 __all__ = ["SURFACES", "RACE_OPTIMIZERS", "RACE_RATES", "optimizer_race_update",
            "optimizer_race_draw", "optimizer_race"]
@@ -84,20 +85,20 @@ def _run(name, surface, lr, momentum, steps):
     theta = {"theta": np.array(surface["start"], dtype=float)}
     path = [theta["theta"].copy()]
     limit = 10.0 * max(abs(v) for v in surface["xlim"] + surface["ylim"])
-    status = "ok"
+    status, err = "ok", None
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             g = surface["grad"](theta["theta"])
             if not np.all(np.isfinite(g)):
-                status = f"diverged at step {k}"
-                break
-            try:
-                opt.step(theta, {"theta": g})
-            except DivergenceError:
-                status = f"diverged at step {k}"
-                break
-            if np.max(np.abs(theta["theta"])) > limit:
-                status = f"diverged at step {k}"
+                err = divergence_error("the gradient became inf or NaN", name="theta",
+                                       quantity="gradient", step=k)
+            else:
+                err = step_or_diverge(opt, theta, {"theta": g}, step=k)
+            if err is None and np.max(np.abs(theta["theta"])) > limit:
+                err = divergence_error(f"theta left the plot (|theta| > {limit:g})",
+                                       name="theta", quantity="parameter", step=k)
+            if err is not None:
+                status = divergence_status(err)     # shown in the legend, not raised
                 break
             path.append(theta["theta"].copy())
     return np.array(path), status
@@ -111,7 +112,7 @@ def optimizer_race_update(surface="elongated quadratic", lr=None, momentum=0.9, 
     ``momentum``. Returns a dict: ``surface``, ``lr``, ``momentum``, ``steps``, ``grid`` (X, Y, Z
     for the contours), ``paths`` {name: array (k + 1, 2)} (a diverged path stops at its last
     point inside 10x the window), ``final_loss`` {name: f at the path's end}, ``status``
-    {name: 'ok' | 'diverged at step k'}, ``minimum``.
+    {name: 'ok' | 'diverged at step k: what'}, ``minimum``.
     """
     if surface not in SURFACES:
         raise ValueError(f"unknown surface {surface!r}; choose one of {', '.join(SURFACES)}")
