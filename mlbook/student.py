@@ -46,53 +46,17 @@ import sys
 __all__ = ["MarkerError", "strip_solutions", "make_student_notebook", "make_nbgrader_notebook",
            "generate", "generate_nbgrader", "main"]
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-STUB = 'raise NotImplementedError("exercise")'
-_MARKER = re.compile(r"^[ \t]*###[ \t]*(BEGIN|END)[ \t]+SOLUTION\b", re.M)
-# anything that looks like a marker: any number of #, any case, SOLUTION or SOLUTIONS, _ or -
-_NEAR_MARKER = re.compile(r"^[ \t]*#+[ \t]*(begin|end)[ \t_-]*solutions?\b", re.M | re.I)
+from mlbook.markers import (BEGIN, END, MARKER, NEAR_MARKER, STUB, MarkerError,  # noqa: F401
+                            strip_solutions)
+
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 # A solution notebook's link into student/ points at the student notebook's own folder.
 _TO_STUDENT = re.compile(r"(\]\(|href=\")student/")
 
 
-class MarkerError(ValueError):
-    """A BEGIN/END SOLUTION marker is misplaced; the message names notebook and cell."""
-
-
 def _source_text(cell):
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
-
-
-def strip_solutions(source, where="cell"):
-    """Return ``source`` with each BEGIN..END SOLUTION region replaced by the stub line.
-
-    ``where`` names the place in error messages. Raises :class:`MarkerError` for BEGIN without
-    END, END without BEGIN and a BEGIN inside a region.
-    """
-    out, inside, begin_line = [], False, None
-    for n, line in enumerate(source.split("\n"), start=1):
-        stripped = line.strip()
-        if stripped == BEGIN or stripped.startswith(BEGIN + " "):
-            if inside:
-                raise MarkerError(f"{where}, line {n}: nested '{BEGIN}' (the one on line "
-                                  f"{begin_line} is not closed yet)")
-            inside, begin_line = True, n
-            indent = line[: len(line) - len(line.lstrip())]
-            out.append(indent + STUB)
-        elif stripped == END or stripped.startswith(END + " "):
-            if not inside:
-                raise MarkerError(f"{where}, line {n}: '{END}' without a '{BEGIN}' before it")
-            inside = False
-        elif _MARKER.match(line) or _NEAR_MARKER.match(line):
-            raise MarkerError(f"{where}, line {n}: malformed marker {stripped!r}; "
-                              f"write exactly '{BEGIN}' or '{END}'")
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise MarkerError(f"{where}, line {begin_line}: '{BEGIN}' without a matching '{END}'")
-    return "\n".join(out)
 
 
 def _split_lines(text):
@@ -107,7 +71,7 @@ def make_student_notebook(nb, name="notebook"):
         text = _source_text(cell)
         where = f"{name}, cell {index}"
         if cell.get("cell_type") != "code":
-            if _MARKER.search(text) or _NEAR_MARKER.search(text):
+            if MARKER.search(text) or NEAR_MARKER.search(text):
                 raise MarkerError(f"{where} ({cell.get('cell_type')} cell): solution markers "
                                   f"belong in code cells only")
             if cell.get("cell_type") == "markdown" and _TO_STUDENT.search(text):

@@ -26,7 +26,7 @@ import sys
 
 POINTS = 1
 CHECK_CELL = re.compile(r"^\s*(check_\w+)\((.*)\)\s*;?\s*$", re.S)
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+from mlbook.markers import BEGIN, END, MARKER, NEAR_MARKER, MarkerError, strip_solutions
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 HINT_POLICIES = ("explain", "all", "none")
 _SOLUTION_BOX = re.compile(r"\n*<details>\s*<summary>\s*✔️ Solution\s*</summary>.*?</details>[ \t]*\n?",
@@ -202,9 +202,8 @@ def _setup_cell(withheld, policy):
 def make_release_notebook(nb, name="notebook", hints="explain"):
     """Return the nbgrader source version of the solution notebook dict ``nb`` (not modified).
 
-    Raises :class:`mlbook.student.MarkerError` for malformed markers, as the student version.
+    Raises :class:`mlbook.markers.MarkerError` for malformed markers, as the student version.
     """
-    from mlbook.student import _MARKER, _NEAR_MARKER, MarkerError, strip_solutions
     if hints not in HINT_POLICIES:
         raise ValueError(f"hints must be one of {HINT_POLICIES}, got {hints!r}")
     nb = copy.deepcopy(nb)
@@ -218,7 +217,7 @@ def make_release_notebook(nb, name="notebook", hints="explain"):
         meta = cell.setdefault("metadata", {})
         meta.pop("nbgrader", None)
         if cell.get("cell_type") != "code":
-            if _MARKER.search(text) or _NEAR_MARKER.search(text):
+            if MARKER.search(text) or NEAR_MARKER.search(text):
                 raise MarkerError(f"{where} ({cell.get('cell_type')} cell): solution markers "
                                   f"belong in code cells only")
             if cell.get("cell_type") == "markdown":
@@ -281,7 +280,6 @@ def _dumps(nb):
 def generate_course(out_dir, notebooks_dir=None, out=None, *, course_id="mlbook",
                     exchange="/srv/nbgrader/exchange", hints="explain"):
     """Write ``out_dir/source/<stem>/<stem>.ipynb`` per notebook with exercises. Exit code."""
-    from mlbook.student import MarkerError
     out = out if out is not None else sys.stdout
     found = find_notebooks(notebooks_dir)
     if found is None:
