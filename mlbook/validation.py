@@ -246,7 +246,9 @@ def check_overflow(result, who, **inputs):
     """
     parts = result if isinstance(result, tuple) else (result,)
     with np.errstate(over="ignore", invalid="ignore"):
-        if all(np.isfinite(np.sum(r)) for r in parts):          # fast path: one sum each
+        # fast path: one sum each, over the array in its own memory order (no copy of a
+        # transposed or strided view: a layer's outputs often are)
+        if all(np.isfinite(np.sum(np.ravel(r, order="K"))) for r in parts):
             return result
         if all(np.isfinite(r).all() for r in parts):            # the sum itself overflowed
             return result
