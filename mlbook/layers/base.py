@@ -14,6 +14,7 @@ raise :class:`~mlbook.validation.FloatOverflowError` naming the input that is to
 (``x``/``dy``, a parameter, or the x cached by forward). NaN/inf in an input still propagates.
 """
 import functools
+import math
 
 import numpy as np
 
@@ -23,24 +24,31 @@ __all__ = ["Layer"]
 
 
 def _overflow_guarded(method, arg):
-    """``method`` under np.errstate, its results checked by :func:`check_overflow`."""
+    """``method`` under np.errstate, its results checked by :func:`check_overflow`.
+
+    The common case costs one ``sum`` per result array: only when that sum is not finite are
+    the inputs gathered and :func:`check_overflow` asked which one is too large (small layers
+    run thousands of times in a notebook's training loop, so the check must stay cheap).
+    """
     @functools.wraps(method)
     def guarded(self, *args, **kwargs):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = method(self, *args, **kwargs)
-        if not _is_float_array(out):          # not an array result: nothing to check here
-            return out
-        value = np.asarray(args[0] if args else kwargs.get(arg))
-        grads = getattr(self, "grads", {}) if arg == "dy" else {}
-        results = (out, *(g for g in grads.values() if _is_float_array(g)))
-        inputs = {arg: value} if _is_float_array(value) else {}
-        inputs.update((f"params[{k!r}]", v) for k, v in getattr(self, "params", {}).items()
-                      if _is_float_array(v))
-        cache = getattr(self, "cache", None)
-        if arg == "dy" and _is_float_array(cache):
-            inputs["the x of the forward pass"] = cache
-        with np.errstate(over="ignore", invalid="ignore"):
-            check_overflow(results, f"{type(self).__name__}.{method.__name__}", **inputs)
+            if not _is_float_array(out):          # not an array result: nothing to check here
+                return out
+            grads = [g for g in self.grads.values() if _is_float_array(g)] \
+                if arg == "dy" and getattr(self, "grads", None) else []
+            total = out.sum() + sum(g.sum() for g in grads) if grads else out.sum()
+            if math.isfinite(total):               # inf - inf is NaN: never a false pass
+                return out
+            value = np.asarray(args[0] if args else kwargs.get(arg))
+            inputs = {arg: value} if _is_float_array(value) else {}
+            inputs.update((f"params[{k!r}]", v) for k, v in getattr(self, "params", {}).items()
+                          if _is_float_array(v))
+            cache = getattr(self, "cache", None)
+            if arg == "dy" and _is_float_array(cache):
+                inputs["the x of the forward pass"] = cache
+            check_overflow((out, *grads), f"{type(self).__name__}.{method.__name__}", **inputs)
         return out
     guarded.overflow_guarded = True
     return guarded
