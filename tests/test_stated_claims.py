@@ -94,7 +94,7 @@ def test_next_links_follow_the_course_order(n):
 def test_00_suggested_path_matches_what_10_uses():
     md = markdown("00")
     assert "05–10 can be taken in" not in md
-    assert "notebook 10 last, because it uses what 04–09 build" in md
+    assert "notebook 10 after them, because it uses what 04–09 build" in md
 
 
 def test_02_published_figures_are_an_appendix_at_the_end():
