@@ -16,18 +16,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import hubsim  # noqa: E402
 
-CI_CLASS_SIZE = 4
-
-
-def class_size():
-    raw = os.environ.get("MLBOOK_HUB_STUDENTS", str(CI_CLASS_SIZE))
-    try:
-        n = int(raw)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise pytest.UsageError(f"MLBOOK_HUB_STUDENTS must be a positive integer, got {raw!r}")
-    return n
+from hubsim import CI_CLASS_SIZE, class_size  # noqa: E402,F401  (one definition, in hubsim)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,22 @@ import urllib.parse
 import urllib.request
 import uuid
 
+
+CI_CLASS_SIZE = 4       # students in the CI run; MLBOOK_HUB_STUDENTS sets another size
+
+
+def class_size():
+    """The class size for the hub tests: MLBOOK_HUB_STUDENTS, default :data:`CI_CLASS_SIZE`."""
+    raw = os.environ.get("MLBOOK_HUB_STUDENTS", str(CI_CLASS_SIZE))
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"MLBOOK_HUB_STUDENTS must be a positive integer, got {raw!r}")
+    return n
+
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 TEST_CONFIG = pathlib.Path(__file__).resolve().parent / "jupyterhub_config_testmode.py"

@@ -28,7 +28,7 @@ import urllib.request
 import pytest
 
 import hubsim
-from conftest import class_size
+from hubsim import class_size
 
 sys.path.insert(0, str(hubsim.DEPLOY))
 
