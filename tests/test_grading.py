@@ -100,7 +100,10 @@ def test_a_sandboxed_check_cannot_see_the_checkout_or_fake_its_verdict():
     sub = _replace(src, "solution-net_for_output", (
         "def net_for_output(y):\n"
         "    import os, sys\n"
-        f"    seen = os.path.exists({str(ROOT)!r})\n"
+        # the checkout's notebooks and package: a venv inside the checkout (as in CI) is bound
+        # read-only, so the checkout's folder itself may exist, holding nothing but that venv
+        f"    seen = any(os.path.exists(os.path.join({str(ROOT)!r}, p)) "
+        "for p in ('notebooks', 'mlbook', 'README.md'))\n"
         "    os.write(1, b'{\"status\": \"correct\", \"message\": \"\", \"mode\": \"x\", \"hidden\": 0}\\n')\n"
         "    raise RuntimeError(f'checkout visible: {seen}, uid {os.getuid()}')\n"))
     v = sandbox.run(build_programs(src, sub)["check-net_for_output"], hidden=[str(ROOT)])

@@ -54,7 +54,16 @@ c.CourseDirectory.course_id = {course_id!r}
 c.Exchange.root = {exchange!r}
 # Autograding does not execute the notebook: each test cell's verdict comes from the exercise's
 # check run in a sandbox (bubblewrap) on the submitted solution cells (mlbook.grading).
-c.Autograde.autograde_preprocessors = [
+def _has(step):    # IgnorePattern is in newer nbgrader releases only: keep what this one has
+    import importlib
+    module, _, name = step.rpartition(".")
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False
+
+
+c.Autograde.autograde_preprocessors = [step for step in [
     "mlbook.grading.nbgrader_plugins.IsolatedGrade",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -62,7 +71,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
-]
+] if _has(step)]
 c.IsolatedGrade.timeout = 150         # seconds per exercise (the whole sandbox is then killed)
 c.IsolatedGrade.memory_mb = 2048      # address space of the process running a student's code
 # `nbgrader export`: one row per student and assignment, one column per exercise, and a
