@@ -21,10 +21,6 @@ MAX_WORDS = 3000
 MAX_CODE_LINES = 40
 MAX_STRING_WORDS = 40
 
-# Known offenders in notebooks owned by other branches (being fixed in parallel); the integrator
-# removes an entry once its notebook passes (the run reports it as XPASS).
-KNOWN_OFFENDERS = {
-}
 
 
 def _cells(path):
@@ -96,13 +92,7 @@ def violations(path):
     return bad
 
 
-def _param(path):
-    reason = KNOWN_OFFENDERS.get(path.name)
-    marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
-    return pytest.param(path, id=path.name, marks=marks)
-
-
-@pytest.mark.parametrize("path", [_param(p) for p in SOLUTIONS])
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
 def test_notebook_is_short_and_keeps_prose_in_markdown(path):
     bad = violations(path)
     assert not bad, f"{path.name}:\n  " + "\n  ".join(bad)
