@@ -139,3 +139,30 @@ def test_draw_graph_on_random_expressions_and_refuses_huge_graphs():
         deep = deep * 1.0
     with pytest.raises(ValueError, match="401 nodes, more than max_nodes=250"):
         draw_graph(deep)
+
+
+def test_a_graph_too_deep_for_the_page_is_drawn_top_to_bottom_and_fits_it():
+    """Drawn across, the worked example's 13 depth columns would be 15.8 in wide, and
+    JupyterLab would shrink its text to 7 px; drawn down, it fits the page at full size."""
+    from mlbook.plots.style import DPI, PAGE_PX
+    from mlbook.plots.graph import graph_direction
+    f, n = slides_graph()
+    assert graph_direction(graph_layout(f)) == "across"
+    ax = draw_graph(f)
+    assert ax.figure.get_figwidth() * DPI <= PAGE_PX
+    e_total, nodes = worked_example_graph()
+    pos = graph_layout(e_total)
+    assert (1.2 * 13 + 0.2) * DPI > PAGE_PX and graph_direction(pos) == "down"
+    for legend in (False, True):
+        ax = draw_graph(e_total, legend=legend)
+        assert ax.figure.get_figwidth() * DPI <= PAGE_PX
+        # inputs at the top, the output at the bottom: every edge points down
+        centre = {t.get_text().split("\n")[0]: t.get_position() for t in ax.texts}
+        assert centre["E_total (+)"][1] == min(y for _, y in centre.values())
+        assert centre["w1"][1] == max(y for _, y in centre.values())
+        for seg in ax.collections[0].get_segments():
+            assert seg[0][1] > seg[1][1]
+        ax.figure.canvas.draw()
+        box = ax.figure.get_tightbbox(ax.figure.canvas.get_renderer())
+        assert box.width * DPI <= PAGE_PX, box.width * DPI
+        plt.close("all")

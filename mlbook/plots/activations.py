@@ -45,7 +45,7 @@ def plot_activations(names=None, *, xlim=(-5.0, 5.0), ncols=4):
     """A grid with every activation and its derivative (all of ``ACTIVATIONS`` by default)."""
     names = list(ACTIVATIONS) if names is None else list(names)
     nrows = -(-len(names) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.8 * nrows), squeeze=False)
     for ax, name in zip(axes.flat, names):
         plot_activation(name, ax, xlim=xlim)
     for ax in list(axes.flat)[len(names):]:

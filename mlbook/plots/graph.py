@@ -1,7 +1,10 @@
 """Computational graphs of :class:`mlbook.autodiff.Value`, drawn with matplotlib only.
 
-Nodes are laid out left to right by depth (inputs on the left, the output on the right); each
-box shows the node's name and operation, its value and its gradient::
+Nodes are laid out left to right by depth (inputs on the left, the output on the right); a graph
+too deep to fit the notebook page that way (more than ``PAGE_PX`` wide, where JupyterLab would
+shrink its text below ``MIN_TEXT_PX``) is drawn top to bottom instead (inputs at the top, the
+output at the bottom). Each box shows the node's name and operation, its value and its
+gradient::
 
     from mlbook.autodiff import Value
     from mlbook.plots import draw_graph
@@ -19,9 +22,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
 
 from mlbook.autodiff import Value, topological_order
-from mlbook.plots.style import SMALL
+from mlbook.plots.style import DPI, PAGE_PX, SMALL
 
-__all__ = ["graph_layout", "graph_data", "graph_axes", "draw_graph", "node_title", "STATE_COLOURS"]
+__all__ = ["graph_layout", "graph_data", "graph_axes", "draw_graph", "node_title", "STATE_COLOURS",
+           "graph_direction"]
 
 # fill colour of a node box by the state of its gradient
 STATE_COLOURS = {
@@ -163,20 +167,46 @@ def _fmt(v, digits):
     return f"{v:.{digits}g}" if v != 0 else "0"
 
 
+# inches per layout unit: across a column (box width + gap) and per row / depth level
+_COL_IN, _ROW_IN, _LEVEL_IN = 1.2, 0.7, 0.8
+_WIDE_LEGEND_IN = 9      # the state legend fits one row of five entries on a wider figure
+
+
+def _extent(layout):
+    """(number of depth columns, number of rows) of a layout."""
+    return (int(max(x for x, _ in layout.values())) + 1,
+            max(y for _, y in layout.values()) + 1)
+
+
+def graph_direction(layout):
+    """'across' (inputs left, output right) if the graph fits the notebook page that way
+    (at most ``PAGE_PX`` wide at the course's DPI), else 'down' (inputs at the top, output at
+    the bottom): a deep graph drawn across would be shrunk by JupyterLab, its text with it."""
+    n_cols, _ = _extent(layout)
+    return "across" if (_COL_IN * n_cols + 0.2) * DPI <= PAGE_PX else "down"
+
+
 def graph_axes(layout, *, legend=False, figure=None):
-    """Axes sized so the node text fits its boxes: 1.2 in per column, 0.7 in per row.
+    """Axes sized so the node text fits its boxes: 1.2 in per column, 0.7 in per row (drawn
+    across), or 1.2 in per row and 0.8 in per depth level (drawn down, see
+    :func:`graph_direction`).
 
     ``figure`` (optional, e.g. a ``matplotlib.figure.Figure`` not managed by pyplot) is
     resized and receives the Axes; by default a new pyplot figure is made.
     """
-    n_cols = int(max(x for x, _ in layout.values())) + 1
-    height = max(y for _, y in layout.values()) + 1
-    w, h = 1.2 * n_cols + 0.2, 0.7 * height + (0.9 if legend else 0.5)
+    n_cols, height = _extent(layout)
+    if graph_direction(layout) == "across":
+        w, h = _COL_IN * n_cols + 0.2, _ROW_IN * height
+    else:
+        w, h = _COL_IN * height + 0.2, _LEVEL_IN * n_cols
+    # the legend (see draw_graph): one row of five entries on a wide figure, else three rows
+    below = (0.45 if w > _WIDE_LEGEND_IN else 0.85) if legend else 0.1
+    h += below + 0.4
     if figure is None:
         figure = plt.figure(figsize=(w, h))
     else:
         figure.set_size_inches(w, h)
-    bottom = (0.45 if legend else 0.1) / h
+    bottom = below / h
     return figure.add_axes((0.1 / w, bottom, 1 - 0.2 / w, 1 - bottom - 0.4 / h))
 
 
@@ -211,30 +241,40 @@ def draw_graph(root, ax=None, *, highlight=None, grads=None, states=None, show_g
         highlighted = {highlight}
     else:
         highlighted = set(highlight)
-    n_cols = int(max(x for x, _ in pos.values())) + 1
-    height = max(y for _, y in pos.values()) + 1
+    n_cols, height = _extent(pos)
     if legend is None:
         legend = states is not None
     if ax is None:
         ax = graph_axes(pos, legend=legend)
-    box_w, box_h = 0.86, 0.8 if show_grad else 0.6
+    across = graph_direction(pos) == "across"
+    if across:      # x = depth column, y = row; data units of 1.2 in x 0.7 in
+        box_w, box_h = 0.86, 0.8 if show_grad else 0.6
+        xy = pos
+        out_side, in_side, head = (box_w / 2, 0.0), (-box_w / 2, 0.0), ">"
+        xlim, ylim = (-0.6, n_cols - 0.4), (-0.6, height - 0.4)
+    else:           # x = row (the top row on the left), y = depth from the top;
+                    # data units of 1.2 in x 0.8 in
+        box_w, box_h = 0.86, 0.7 if show_grad else 0.5
+        xy = {node: (height - 1 - y, n_cols - 1 - x) for node, (x, y) in pos.items()}
+        out_side, in_side, head = (0.0, -box_h / 2), (0.0, box_h / 2), "v"
+        xlim, ylim = (-0.6, height - 0.4), (-0.6, n_cols - 0.4)
 
-    # edges first (behind the boxes): child's right side -> parent's left side; one
+    # edges first (behind the boxes): child's output side -> parent's input side; one
     # LineCollection per colour and one scatter for the arrow heads keep redraws fast
     segs, hot_segs = [], []
-    for node in pos:
-        x1, y1 = pos[node]
+    for node in xy:
+        x1, y1 = xy[node]
         for child in node.children:
-            x0, y0 = pos[child]
-            seg = [(x0 + box_w / 2, y0), (x1 - box_w / 2, y1)]
+            x0, y0 = xy[child]
+            seg = [(x0 + out_side[0], y0 + out_side[1]), (x1 + in_side[0], y1 + in_side[1])]
             (hot_segs if node in highlighted else segs).append(seg)
     ax.add_collection(LineCollection(segs, colors="#9ca3af", linewidths=0.9, zorder=1))
     ax.add_collection(LineCollection(hot_segs, colors="#dc2626", linewidths=2.4, zorder=2))
     heads = [seg[1] for seg in segs + hot_segs]
     if heads:
-        ax.scatter([h[0] for h in heads], [h[1] for h in heads], marker=">", s=14,
+        ax.scatter([h[0] for h in heads], [h[1] for h in heads], marker=head, s=14,
                    c="#6b7280", zorder=2, linewidths=0)
-    for node, (x, y) in pos.items():
+    for node, (x, y) in xy.items():
         state = (states or {}).get(node)
         if node in highlighted:
             state = "current"
@@ -251,8 +291,8 @@ def draw_graph(root, ax=None, *, highlight=None, grads=None, states=None, show_g
         # one text per node keeps a 40-node redraw fast (text rendering dominates)
         ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=fontsize,
                 family="monospace", zorder=4, linespacing=1.25, color="#111827")
-    ax.set_xlim(-0.6, n_cols - 0.4)
-    ax.set_ylim(-0.6, height - 0.4)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.set_aspect("auto")
     ax.axis("off")
     ax.set_title(title if title is not None else
@@ -262,6 +302,7 @@ def draw_graph(root, ax=None, *, highlight=None, grads=None, states=None, show_g
             ("current", "current node"), ("done", "visited: gradient complete, passed on"),
             ("partial", "has received gradient, not visited yet"), ("waiting", "no gradient yet"))]
         handles.append(Line2D([], [], color="#dc2626", lw=2.2, label="gradient sent to inputs"))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5,
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                  ncol=5 if ax.figure.get_figwidth() > _WIDE_LEGEND_IN else 2,
                   fontsize=fontsize, frameon=False)
     return ax

@@ -85,6 +85,21 @@ def displays_widget(path) -> bool:
     return False
 
 
+def saved_images(path) -> list[tuple[int, int]]:
+    """[(cell index, PNG width in px)] of the plot images a committed notebook's saved outputs
+    show as images (a widget's output shows the widget, not its PNG fallback)."""
+    import base64
+    import struct
+    found = []
+    for i, cell in enumerate(_read_nb(path).get("cells", [])):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" in data and WIDGET_MIME not in data:
+                png = base64.b64decode("".join(data["image/png"]))
+                found.append((i, struct.unpack(">I", png[16:20])[0]))
+    return found
+
+
 _MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
@@ -761,14 +776,36 @@ def rapid_moves(page, cell, explorer, presses=12, gap_ms=20, settle_ms=3000, tim
 
 _IMAGE_SCALES_JS = """(root) => Array.from(root.querySelectorAll(
     '.jp-OutputArea-output img')).filter(i => i.naturalWidth > 0 && i.offsetParent !== null)
-  .map(i => ({natural: i.naturalWidth, shown: i.getBoundingClientRect().width,
-              widget: !!i.closest('.jupyter-widgets'), alt: (i.alt || '').slice(0, 40)}))"""
+  .map(i => {
+    const out = i.closest('.jp-OutputArea-output'), cs = getComputedStyle(out);
+    const cell = i.closest('.jp-Cell'), cells = Array.from(root.querySelectorAll('.jp-Cell'));
+    return {natural: i.naturalWidth, shown: i.getBoundingClientRect().width,
+            page: out.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight),
+            cell: cells.indexOf(cell),
+            widget: !!i.closest('.jupyter-widgets'), alt: (i.alt || '').slice(0, 40)};
+  })"""
 
 
 def image_scales(page):
     """Every plot image in the notebook's outputs: natural width, displayed width (CSS px at
-    the page's zoom), whether it is inside a widget (an explorer)."""
+    the page's zoom), the width its output area offers (``page``), its cell's index in the
+    notebook, whether it is inside a widget (an explorer)."""
     return page.locator(NOTEBOOK).first.evaluate(_IMAGE_SCALES_JS)
+
+
+def wait_outputs_rendered(page, n_images, timeout=30_000):
+    """Wait until the current notebook shows ``n_images`` loaded output images (a notebook's
+    saved outputs render without running it; JupyterLab may render cells lazily, so every
+    cell is scrolled into view once)."""
+    cells = page.locator(f"{NOTEBOOK} .jp-Cell")
+    deadline = time.monotonic() + timeout / 1000
+    for k in range(cells.count()):
+        cells.nth(k).scroll_into_view_if_needed()
+    while len(image_scales(page)) < n_images:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(image_scales(page))} of {n_images} output images "
+                                 f"rendered after {timeout / 1000:.0f} s")
+        page.wait_for_timeout(200)
 
 
 def smallest_text_as_displayed(page, smallest_text_px):

@@ -12,7 +12,7 @@ import pytest
 
 import labui
 from labui import NOTEBOOKS
-from mlbook.plots.style import DPI, MIN_TEXT_PX, SMALL
+from mlbook.plots.style import DPI, MIN_TEXT_PX, PAGE_PX, SMALL
 
 SMALL_PX = SMALL * DPI / 72     # the smallest text of a course figure, in its own pixels
 
@@ -20,6 +20,28 @@ pytestmark = pytest.mark.ui
 
 COURSE = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 WIDGET_NOTEBOOKS = [p.name for p in COURSE if labui.displays_widget(p)]
+# notebooks without an explorer: their saved figures are measured without running them
+STATIC_NOTEBOOKS = [p.name for p in COURSE
+                    if p.name not in WIDGET_NOTEBOOKS and labui.saved_images(p)]
+
+
+def check_text_as_displayed(name, page):
+    """Every figure's smallest text (the course's SMALL font at its DPI), shrunk or not by the
+    page, is at least MIN_TEXT_PX at this window width (1400 px); and the page offers at least
+    the PAGE_PX that tests/test_figure_text.py assumes when it checks the saved figures."""
+    shown = labui.smallest_text_as_displayed(page, SMALL_PX)
+    assert shown, f"{name}: no plot image in the outputs"
+    print(f"{name}: {len(shown)} images; smallest text as displayed "
+          f"{min(px for px, _ in shown):.1f} px (course minimum {MIN_TEXT_PX} px); output "
+          f"width {min(img['page'] for _, img in shown):.0f} px")
+    small = [(round(px, 1), img) for px, img in shown if px < MIN_TEXT_PX]
+    assert not small, (
+        f"{name}: figures whose smallest text is displayed under {MIN_TEXT_PX} px at a 1400 px "
+        f"window (px, image; cell = the cell's index in the notebook; a static figure's fix "
+        f"is its figsize or font size, an explorer's is in mlbook.widgets): {small}")
+    narrow = [img for _, img in shown if not img["widget"] and img["page"] < PAGE_PX]
+    assert not narrow, (f"{name}: the output area is narrower than PAGE_PX = {PAGE_PX} px "
+                        f"(mlbook.plots.style), which the offline check assumes: {narrow}")
 START_HERE = NOTEBOOKS / "00_start_here.ipynb"
 # the main slider: the learning rate in the learning-rate notebook, else the first slider
 MAIN_SLIDER = {"06_learning_rate_optimizers.ipynb": r"learning|\blr\b|η|eta"}
@@ -38,21 +60,7 @@ def test_widgets_render_and_slider_redraws_the_plot(name, lab_page, lab_server, 
     # text as displayed at this window width (1400 px): every figure's smallest text, the
     # course's SMALL font at its 80 dpi, shrunk or not by the page
     lab_page.wait_for_timeout(500)
-    shown = labui.smallest_text_as_displayed(lab_page, SMALL_PX)
-    assert shown, f"{name}: no plot image in the outputs"
-    small = [(round(px, 1), img) for px, img in shown if px < MIN_TEXT_PX]
-    print(f"{name}: {len(shown)} images; smallest text as displayed "
-          f"{min(px for px, _ in shown):.1f} px (course minimum {MIN_TEXT_PX} px)")
-    # the explorers' figures (mlbook.widgets) must hold; a notebook's own static figure that
-    # is wider than the page is reported here (the notebook's figsize is the fix)
-    wide_static = [(px, img["natural"]) for px, img in small if not img["widget"]]
-    if wide_static:
-        print(f"{name}: static figures shrunk below {MIN_TEXT_PX} px text (px, natural "
-              f"width): {wide_static}")
-    small_explorers = [(px, img) for px, img in small if img["widget"]]
-    assert not small_explorers, (
-        f"{name}: explorer figures whose smallest text is displayed under {MIN_TEXT_PX} px "
-        f"at a 1400 px window: {small_explorers}")
+    check_text_as_displayed(name, lab_page)
     # every explorer, before anything else moved it: the first press after it appeared (the
     # one that forms a student's impression), then more presses; input event -> changed plot
     # on screen; and a fast drag leaves no backlog
@@ -88,6 +96,14 @@ def test_widgets_render_and_slider_redraws_the_plot(name, lab_page, lab_server, 
     print(f"{name}: {len(cells)} widget cell(s); {what} {before} -> {after} redrew "
           f"the plot; open {t_open - t0:.1f} s, run all {t_run - t_open:.1f} s, "
           f"total {time.monotonic() - t0:.1f} s")
+
+
+@pytest.mark.parametrize("name", STATIC_NOTEBOOKS)
+def test_saved_figures_text_as_displayed(name, lab_page, lab_server):
+    """A notebook without an explorer, opened as a student first sees it: its saved figures."""
+    labui.open_notebook(lab_page, lab_server, name)
+    labui.wait_outputs_rendered(lab_page, len(labui.saved_images(NOTEBOOKS / name)))
+    check_text_as_displayed(name, lab_page)
 
 
 def _resolve(target):
