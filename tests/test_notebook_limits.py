@@ -1,7 +1,10 @@
-"""Shorter, clearer notebooks (issue 26): every course notebook keeps its prose in markdown and
+r"""Shorter, clearer notebooks (issue 26): every course notebook keeps its prose in markdown and
 within a reading budget, and its code in short cells.
 
-* at most 3,000 words of markdown per notebook (hints and solution boxes included);
+* at most 3,000 words of markdown per notebook (hints and solution boxes included), counted the
+  stricter of two ways over the raw source of every markdown cell: whitespace-separated tokens,
+  and runs of letters/digits (``\w+``, so ``don't``, ``0.05`` and ``$\partial E/\partial w$`` are
+  several words each, as a reviewer's quick count has them); the student copies too;
 * no code cell longer than 40 lines (a longer helper belongs in mlbook, with a docstring and a
   test);
 * no prose built inside a code cell: a string in a code cell (an f-string, a ``Markdown(...)``
@@ -17,6 +20,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+STUDENT = sorted((ROOT / "notebooks" / "student").glob("[0-9][0-9]_*.ipynb"))
 MAX_WORDS = 3000
 MAX_CODE_LINES = 40
 MAX_STRING_WORDS = 40
@@ -33,7 +37,10 @@ def _src(cell):
 
 
 def markdown_words(cells):
-    return sum(len(_src(c).split()) for c in cells if c["cell_type"] == "markdown")
+    r"""Words of markdown: the larger of the whitespace-separated tokens and the ``\w+`` runs
+    of the raw source of every markdown cell."""
+    text = "\n".join(_src(c) for c in cells if c["cell_type"] == "markdown")
+    return max(len(text.split()), len(re.findall(r"\w+", text)))
 
 
 def long_code_cells(cells):
@@ -92,7 +99,8 @@ def violations(path):
     return bad
 
 
-@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SOLUTIONS + STUDENT,
+                         ids=lambda p: p.relative_to(ROOT / "notebooks").as_posix())
 def test_notebook_is_short_and_keeps_prose_in_markdown(path):
     bad = violations(path)
     assert not bad, f"{path.name}:\n  " + "\n  ".join(bad)
@@ -129,3 +137,14 @@ def test_short_cells_labels_and_docstrings_pass(tmp_path):
                        '%matplotlib inline\n')}
     md = {"cell_type": "markdown", "metadata": {}, "source": "word " * MAX_WORDS}
     assert violations(_nb(tmp_path, [md, code])) == []
+
+
+def test_words_are_counted_the_stricter_way():
+    md = lambda text: {"cell_type": "markdown", "metadata": {}, "source": text}  # noqa: E731
+    # whitespace tokens: 4; runs of letters/digits: 9
+    assert markdown_words([md("don't step 0.05 ($\\partial E/\\partial w$)")]) == 9
+    # a token of punctuation alone has no \w run: whitespace tokens win (4 vs 2)
+    assert markdown_words([md("- a — b")]) == 4
+    # every markdown cell, source as a list of lines or a string; code is not counted
+    code = {"cell_type": "code", "metadata": {}, "source": "x = 1 + 2", "outputs": []}
+    assert markdown_words([md(["one two\n", "three"]), code, md("four")]) == 4
