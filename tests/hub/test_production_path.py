@@ -21,13 +21,13 @@ tests/hub/test_hub_class.py runs the class in test mode (no Unix accounts, no PA
 Needs root (useradd): skipped otherwise, also under MLBOOK_REQUIRE_HUB=1. Every account the test
 makes is removed at the end, and every process it started is stopped.
 """
-import json
 import os
 import pathlib
 import pwd
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -193,7 +193,11 @@ def unix_users():
             pwd.getpwnam(name)
         except KeyError:
             continue
-        subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)   # by uid, ours only
+        for proc in _processes_of(name):      # normally none: the hub stopped them
+            try:
+                os.kill(int(proc.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         subprocess.run(["userdel", "-r", name], capture_output=True)
     left = [n for n in made if n in {p.pw_name for p in pwd.getpwall()}]
     assert not left, f"accounts not removed: {left}"
@@ -291,12 +295,22 @@ def test_pam_users_log_in_and_work_as_themselves(hub_available, unix_users, tmp_
     finally:
         hub.stop()
         assert not hub.processes(), hub.processes()
-        assert not [p for p in pathlib.Path("/proc").iterdir() if p.name.isdigit()
-                    and _owner(p) in unix_users], "a process of a test account is still alive"
+        left = [p.name for n in unix_users for p in _processes_of(n)]
+        assert not left, f"processes of the test accounts still alive: {left}"
 
 
-def _owner(proc_dir):
+def _processes_of(name):
+    """/proc entries of the live processes owned by Unix user ``name``."""
     try:
-        return pwd.getpwuid(proc_dir.stat().st_uid).pw_name
-    except (OSError, KeyError):
-        return None
+        uid = pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return []
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid \
+                    and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                found.append(entry)
+        except (OSError, IndexError):
+            continue
+    return found
