@@ -21,6 +21,10 @@ Settings an instructor changes are environment variables (defaults in brackets):
     MLBOOK_CULL_IDLE      [3600]           stop a server idle this many seconds; 0 = never
     MLBOOK_CULL_EVERY     [300]            how often the idle culler checks, seconds
     MLBOOK_HUB_STATE      [/srv/mlbook-hub] hub database, cookie secret
+    MLBOOK_SPAWNER        [systemd]        systemd: each server a systemd unit, limits enforced;
+                                           local: plain processes of the student's Unix user,
+                                           for a machine without systemd as PID 1 (a container):
+                                           the memory/CPU limits are then NOT enforced
 
 The test suite (tests/hub/) loads THIS file and then overrides what a test on a CI machine
 cannot do (tests/hub/jupyterhub_config_testmode.py lists each override and why).
@@ -56,7 +60,18 @@ c.Authenticator.allow_existing_users = True       # the users added from the ros
 
 # -- each student's server ------------------------------------------------------------------------
 USER_ENV = pathlib.Path(env("MLBOOK_USER_ENV", "/opt/mlbook-env"))
-c.JupyterHub.spawner_class = "systemdspawner"
+SPAWNER = env("MLBOOK_SPAWNER", "systemd")
+if SPAWNER not in ("systemd", "local"):
+    raise ValueError(f"MLBOOK_SPAWNER must be 'systemd' or 'local', got {SPAWNER!r}")
+# SystemdSpawner starts each server with systemd-run, which needs systemd as PID 1 (sd_booted():
+# /run/systemd/system exists). Without it every spawn fails with systemd-run's "System has not
+# been booted with systemd as init system (PID 1). Can't operate." - say so at start instead.
+if SPAWNER == "systemd" and not os.path.isdir("/run/systemd/system"):
+    raise SystemExit("deploy/jupyterhub_config.py: MLBOOK_SPAWNER=systemd needs systemd as PID 1 "
+                     "(/run/systemd/system is missing: a container?). Run the hub where systemd "
+                     "runs, or set MLBOOK_SPAWNER=local (servers run as the students' Unix users, "
+                     "but the memory/CPU limits are NOT enforced).")
+c.JupyterHub.spawner_class = "systemdspawner" if SPAWNER == "systemd" else "localprocess"
 c.Spawner.cmd = [str(USER_ENV / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"

@@ -14,7 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PREFIX=${1:-/opt/mlbook-env}
 PY=$(sed -n 's/^python-//p' binder/runtime.txt)
-PYTHON=$(command -v "python$PY" || command -v python3)
+# The environment's python is a link to the interpreter it was made from, and every student's
+# server runs it: take the system's Python (readable by all), not one under root's home (pyenv
+# in /root: a student's server then fails with "Permission denied").
+PYTHON=$(command -v "/usr/bin/python$PY" || command -v "python$PY" || command -v python3)
 "$PYTHON" -m venv "$PREFIX"
 "$PREFIX/bin/pip" install -q --no-deps -r binder/requirements.txt
 "$PREFIX/bin/pip" install -q -r deploy/user-env/hub-requirements.txt
@@ -27,5 +30,11 @@ PYTHON=$(command -v "python$PY" || command -v python3)
 mkdir -p "$PREFIX/share/jupyter/lab/settings" && cp jupyter-config/lab/overrides.json "$_/"
 if command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji git >/dev/null
+fi
+# The students run it, not root: check it as an unprivileged user (nobody).
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null 2>&1; then
+    (cd / && runuser -u nobody -- "$PREFIX/bin/python" -c "import mlbook, nbgitpuller, nbgrader") || {
+        echo "error: $PREFIX does not run as an ordinary user (its python: $(readlink -f "$PREFIX/bin/python"));" \
+             "every folder on the way to it must be readable by all" >&2; exit 1; }
 fi
 "$PREFIX/bin/python" -c "import mlbook, nbgitpuller, nbgrader; print('course environment ready:', '$PREFIX')"

@@ -18,7 +18,6 @@ import os
 import pathlib
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +26,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/
+
+import procstop  # noqa: E402  (tests/procstop.py: the stop loop shared with tests/ui/labui.py)
 
 
 CI_CLASS_SIZE = 4       # students in the CI run; MLBOOK_HUB_STUDENTS sets another size
@@ -116,8 +119,12 @@ def _request(url, method="GET", body=None, token=None, timeout=60, form=None):
 class Hub:
     """The course hub in test mode (see tests/hub/jupyterhub_config_testmode.py)."""
 
-    def __init__(self, workdir, kernel_threads=1, cull_idle=3600, cull_every=300):
+    def __init__(self, workdir, kernel_threads=1, cull_idle=3600, cull_every=300,
+                 config=TEST_CONFIG, extra_env=None):
         self.work = pathlib.Path(workdir)
+        self.config = pathlib.Path(config)      # tests/hub/test_production_path.py passes its own
+        self.extra_env = dict(extra_env or {})
+        self.internal_port = None
         self.kernel_threads, self.cull_idle, self.cull_every = kernel_threads, cull_idle, cull_every
         self.run_id = uuid.uuid4().hex
         self.admin_token = secrets.token_hex(24)
@@ -153,24 +160,30 @@ class Hub:
                if not k.startswith(("JUPYTERHUB_", "JPY_", "JUPYTER_"))}
         env.update(
             MLBOOK_HUB_TEST_DIR=str(self.work), MLBOOK_HUB_RUN=self.run_id,
-            MLBOOK_HUB_PORT=str(self.port), MLBOOK_HUB_INTERNAL_PORT=str(free_port()),
+            MLBOOK_HUB_PORT=str(self.port), MLBOOK_HUB_INTERNAL_PORT=str(self.internal_port),
             MLBOOK_HUB_PROXY_API_PORT=str(free_port()), MLBOOK_CHP=find_chp(),
+            # what deploy/jupyterhub_config.py itself reads (test mode overrides both)
+            MLBOOK_HUB_BIND_URL=f"http://127.0.0.1:{self.port}", MLBOOK_HUB_STATE=str(self.work),
             MLBOOK_HUB_ADMIN_TOKEN=self.admin_token, MLBOOK_KERNEL_THREADS=str(self.kernel_threads),
             MLBOOK_CULL_IDLE=str(self.cull_idle), MLBOOK_CULL_EVERY=str(self.cull_every),
             PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
             # the hub's managed services and nbgrader call their commands by name
             PATH=str(pathlib.Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-            PYTHONUNBUFFERED="1")
-        return env
+            PYTHONUNBUFFERED="1",
+            # the production config refuses systemd where it is not PID 1; test mode replaces
+            # the spawner anyway
+            MLBOOK_SPAWNER="local")
+        env.update(self.extra_env)
+        return {k: v for k, v in env.items() if v is not None}    # None: unset
 
     def start(self, timeout=120):
         self.work.mkdir(parents=True, exist_ok=True)
         self._write_nbgrader_config()
-        self.port = free_port()
+        self.port, self.internal_port = free_port(), free_port()
         t0 = time.monotonic()
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(TEST_CONFIG)], cwd=self.work,
+            [sys.executable, "-m", "jupyterhub", "-f", str(self.config)], cwd=self.work,
             env=self.env(), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
         while True:
@@ -251,14 +264,17 @@ class Hub:
 
     # -- processes -----------------------------------------------------------------------------
     def processes(self):
-        """{pid: command} of every live process started for this run (environment marker)."""
-        marker = f"MLBOOK_HUB_RUN={self.run_id}".encode()
+        """{pid: command} of every live process started for this run: its environment holds
+        this run's marker, or this hub's internal API URL (what the hub gives every server and
+        service it starts, whatever their Unix user and whichever variables their spawner keeps)."""
+        markers = {f"MLBOOK_HUB_RUN={self.run_id}".encode(),
+                   f"JUPYTERHUB_API_URL=http://127.0.0.1:{self.internal_port}/hub/api".encode()}
         found = {}
         for entry in pathlib.Path("/proc").iterdir():
             if not entry.name.isdigit() or int(entry.name) == os.getpid():
                 continue
             try:
-                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                if markers.intersection((entry / "environ").read_bytes().split(b"\0")):
                     stat = (entry / "stat").read_text()
                     if stat.rsplit(")", 1)[1].split()[0] == "Z":
                         continue          # a zombie is dead already (its parent reaps it)
@@ -281,22 +297,8 @@ class Hub:
                     self.proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     pass
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                if self.proc.poll() is None:
-                    try:
-                        os.killpg(self.proc.pid, sig)
-                    except ProcessLookupError:
-                        pass
-                for pid in self.processes():
-                    try:
-                        os.kill(pid, sig)
-                    except ProcessLookupError:
-                        pass
-                deadline = time.monotonic() + 10
-                while time.monotonic() < deadline and (self.processes() or self.proc.poll() is None):
-                    time.sleep(0.2)
-                if not self.processes() and self.proc.poll() is not None:
-                    break
+            procstop.terminate_then_kill(self.proc, lambda: list(self.processes()),
+                                         grace=10, poll=0.2)
         finally:
             try:
                 self.proc.wait(timeout=5)
@@ -345,10 +347,13 @@ class Student:
         form = {"username": self.name, "password": password}
         if xsrf:
             form["_xsrf"] = xsrf.group(1)
-        with opener.open(f"{self.hub.url}/hub/login?next=/hub/home",
-                         data=urllib.parse.urlencode(form).encode(), timeout=60) as r:
-            if not r.geturl().endswith("/hub/home"):
-                raise HubError(f"log-in of {self.name} failed: ended at {r.geturl()}")
+        try:
+            with opener.open(f"{self.hub.url}/hub/login?next=/hub/home",
+                             data=urllib.parse.urlencode(form).encode(), timeout=60) as r:
+                if not r.geturl().endswith("/hub/home"):
+                    raise HubError(f"log-in of {self.name} failed: ended at {r.geturl()}")
+        except urllib.error.HTTPError as exc:       # a refused password: 403 and the form again
+            raise HubError(f"log-in of {self.name} failed: HTTP {exc.code}") from None
         return opener
 
     def open_link(self, url, timeout=120):

@@ -20,9 +20,13 @@ import student_repo  # noqa: E402
 DEPLOY = hubsim.DEPLOY
 
 
-def _hub_config():
-    """deploy/jupyterhub_config.py's module-level names, with a stub get_config()."""
+def _hub_config(**env):
+    """deploy/jupyterhub_config.py's module-level names, with a stub get_config(); ``env``:
+    environment variables set while it runs (default MLBOOK_SPAWNER=local, which loads on any
+    machine: the default, systemd, needs systemd as PID 1)."""
+    import os
     from types import SimpleNamespace
+    from unittest import mock
 
     class Section(dict):
         def __getattr__(self, name):
@@ -32,8 +36,22 @@ def _hub_config():
             self[name] = value
 
     ns = {"get_config": lambda: Section(), "__file__": str(DEPLOY / "jupyterhub_config.py")}
-    exec(compile((DEPLOY / "jupyterhub_config.py").read_text(), "jupyterhub_config.py", "exec"), ns)
+    with mock.patch.dict(os.environ, {"MLBOOK_SPAWNER": "local", **env}):
+        exec(compile((DEPLOY / "jupyterhub_config.py").read_text(), "jupyterhub_config.py", "exec"), ns)
     return SimpleNamespace(**ns)
+
+
+def test_spawner_choice():
+    import os
+
+    assert _hub_config().c.JupyterHub.spawner_class == "localprocess"
+    with pytest.raises(ValueError, match="MLBOOK_SPAWNER must be 'systemd' or 'local', got 'docker'"):
+        _hub_config(MLBOOK_SPAWNER="docker")
+    if os.path.isdir("/run/systemd/system"):
+        assert _hub_config(MLBOOK_SPAWNER="systemd").c.JupyterHub.spawner_class == "systemdspawner"
+    else:       # no systemd as PID 1: said at start, not at every student's first spawn
+        with pytest.raises(SystemExit, match="needs systemd as PID 1.*MLBOOK_SPAWNER=local"):
+            _hub_config(MLBOOK_SPAWNER="systemd")
 
 
 def test_nbgitpuller_link():

@@ -12,13 +12,16 @@ import pathlib
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/
+
+import procstop  # noqa: E402  (tests/procstop.py: the stop loop shared with tests/hub/hubsim.py)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -347,23 +350,7 @@ class LabServer:
                     self.proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     pass
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                pids = self._own_pids()
-                if self.proc.poll() is None:
-                    try:
-                        os.killpg(self.proc.pid, sig)
-                    except ProcessLookupError:
-                        pass
-                for pid in pids:
-                    try:
-                        os.kill(pid, sig)
-                    except ProcessLookupError:
-                        pass
-                deadline = time.monotonic() + 5
-                while time.monotonic() < deadline and (self._own_pids() or self.proc.poll() is None):
-                    time.sleep(0.1)
-                if not self._own_pids() and self.proc.poll() is not None:
-                    break
+            procstop.terminate_then_kill(self.proc, self._own_pids, grace=5, poll=0.1)
         finally:
             try:
                 self.proc.wait(timeout=5)
