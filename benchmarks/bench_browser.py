@@ -39,6 +39,9 @@ def main(argv=None):
     ap.add_argument("--only", nargs="*", default=None, help="explorer function names")
     ap.add_argument("--no-drag", action="store_true", help="skip the fast-drag check")
     ap.add_argument("--no-profile", action="store_true", help="skip the in-process split")
+    ap.add_argument("--focus-settle", type=int, default=None,
+                    help="ms to wait after focusing the control before the first press "
+                         f"(default {labui.FOCUS_SETTLE_MS}; 0: press at once, as before)")
     args = ap.parse_args(argv)
     profile = {} if args.no_profile else in_process_profile(args.repeat, args.only)
     reason = labui.ui_unavailable_reason()
@@ -67,7 +70,8 @@ def main(argv=None):
                     if explorer is None or (args.only and explorer not in args.only):
                         continue
                     page.wait_for_timeout(500)
-                    res = labui.measure_latency(page, cell, explorer, repeat=args.repeat)
+                    res = labui.measure_latency(page, cell, explorer, repeat=args.repeat,
+                                               focus_settle_ms=args.focus_settle)
                     drag = None if args.no_drag else labui.rapid_moves(page, cell, explorer)
                     touch = res[0][0]       # the first press after the explorer appeared
                     first = statistics.median(r[0] for r in res)
@@ -94,28 +98,47 @@ def in_process_profile(repeat, only=None):
     from mlbook.plots import course_style
     from mlbook import widgets
     course_style()
-    moves = {"lr_explorer": (lambda: widgets.lr_explorer(), "lr", [0.7, 0.5]),
-             "optimizer_race": (lambda: widgets.optimizer_race(), "lr", [0.0562, 0.05]),
-             "classifier_explorer": (lambda: widgets.classifier_explorer(), "lr", [0.0398, 0.03]),
-             "activation_explorer": (lambda: widgets.activation_explorer(), "x", [1.05, 1.0]),
-             "backprop_stepper": (lambda: widgets.backprop_stepper(), "step", [2, 1]),
-             "kernel_editor": (lambda: widgets.kernel_editor(), "k4", [0.1, 0.0]),
-             "dropout_explorer": (lambda: widgets.dropout_explorer(), "p", [0.6, 0.5])}
+    # builder, main control (the one the browser presses): each move steps it one notch
+    # forward and back, as a key press on the slider does
+    moves = {"lr_explorer": (widgets.lr_explorer, "lr"),
+             "optimizer_race": (widgets.optimizer_race, "lr"),
+             "classifier_explorer": (widgets.classifier_explorer, "lr"),
+             "activation_explorer": (widgets.activation_explorer, "x"),
+             "backprop_stepper": (widgets.backprop_stepper, "step"),
+             "kernel_editor": (widgets.kernel_editor, "k4"),
+             "dropout_explorer": (widgets.dropout_explorer, "p"),
+             "init_explorer": (widgets.init_explorer, "depth")}
     out = {}
-    for name, (make, control, values) in moves.items():
+    for name, (make, control) in moves.items():
         if only and name not in only:
             continue
         ex = make()
         ex.timings.clear()
+        values = _one_notch(ex.controls[control])
+        sizes = []
         for k in range(repeat):
             ex.controls[control].value = values[k % 2]
+            sizes.append(len(ex.png))
         med = {key: statistics.median(t[key] for t in ex.timings)
                for key in ("compute", "draw", "encode", "total", "frames")}
         out[name] = med
         print(f"in process  {name:20s} compute {med['compute']:6.1f}  draw {med['draw']:6.1f}  "
               f"encode {med['encode']:5.1f}  total {med['total']:6.1f} ms  "
-              f"({med['frames']:.0f} frame(s))", flush=True)
+              f"({med['frames']:.0f} frame(s)); PNG {statistics.median(sizes) / 1024:.0f} KiB",
+              flush=True)
     return out
+
+
+def _one_notch(control):
+    """[one step forward, back] of a control's value, as the browser's key presses make."""
+    if hasattr(control, "options") and control.options:
+        values = [v[1] if isinstance(v, tuple) else v for v in control.options]
+        i = values.index(control.value)
+        return [values[i + 1 if i + 1 < len(values) else i - 1], control.value]
+    if hasattr(control, "base"):                       # FloatLogSlider
+        return [control.value * control.base ** control.step, control.value]
+    step = getattr(control, "step", None) or 0.1
+    return [control.value + step, control.value]
 
 
 def _print_row(row):
