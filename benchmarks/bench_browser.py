@@ -6,16 +6,20 @@
 For every explorer cell of every course notebook: open the notebook in a fresh JupyterLab
 (a temporary copy of notebooks/), run all cells, then press a key on the explorer's main
 control (a slider; the kernel editor: a number box) and time from that input event to the
-changed plot image decoded and painted. Prints the first press after the explorer appeared
+changed plot image decoded and painted. The control is focused first and the page left to
+settle (``--focus-settle``, labui.FOCUS_SETTLE_MS): focusing a control makes JupyterLab
+activate its cell, work that a student's click does before any key press. Prints the first press after the explorer appeared
 (the one that forms a student's impression) and the median of all presses beside the target
 (learning-rate explorer 100 ms, every other explorer 150 ms; both must meet it). Explorers that animate training show several
 images per move: "first" is the first changed image, "settled" the last one. Then a fast drag
 (12 key presses 20 ms apart): how many images were drawn and how long after the last press
 the last one appeared (no backlog: the last value wins).
 
-Before the browser, the same moves in this Python process (no browser, no messages) split each
-update into compute, draw (matplotlib, in place) and encode (PNG): the browser figure minus
-their sum is the messaging and rendering.
+Before the browser, the same moves in this Python process (no browser, no messages; one notch
+of the main control forward and back) split each update into compute, draw (matplotlib, in
+place) and encode (PNG), with the PNG's size: the browser figure minus their sum is the
+messaging and rendering. (For explorers that show training, the split covers the whole
+training, not only the first changed picture.)
 
 Needs Playwright and /usr/bin/chromium (apt-get install chromium). A benchmark, not a test:
 it exits 0 either way. Figures on a loaded machine are inflated; compare on an idle one.
