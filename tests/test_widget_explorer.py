@@ -208,3 +208,55 @@ def test_figure_png_encodes_any_figure():
     fig.subplots().plot([0, 1])
     png = figure_png(fig)
     assert png.startswith(PNG) and _pixels(png).shape == (80, 160, 3)
+
+
+def test_in_a_kernel_the_worker_makes_the_first_picture_while_the_explorer_is_built():
+    """Background mode (a kernel): the worker thread computes, draws and encodes the first
+    picture before the constructor returns (its first-time costs are the cell's, not the
+    first key press's); the picture is the one a synchronous build shows; an error in it is
+    raised by the constructor."""
+    import ipywidgets as W
+    threads = []
+
+    def make(background, fail=False):
+        slider = W.IntSlider(value=3, max=10)
+        live = LiveFigure((2, 1))
+        ax = live.figure.subplots()
+        (line,) = ax.plot([0, 1], [0, 0])
+        LiveFigure.animate(line)
+
+        def compute(frame):
+            threads.append(threading.current_thread().name)
+            if fail:
+                raise ValueError("slider value 3 is not allowed")
+            return {"v": slider.value}
+
+        return Explorer([slider], {"v": slider}, compute,
+                        lambda d: line.set_ydata([0, d["v"] / 10]), live,
+                        background=background)
+
+    sync = make(False)
+    assert threads == ["MainThread"]
+    ex = make(True)
+    # built: the worker made the first picture, and it is the synchronous build's picture
+    assert threads[1:] == ["mlbook-explorer"] and ex.updates == 1 and ex.data == {"v": 3}
+    assert np.array_equal(_pixels(ex.png), _pixels(sync.png))
+    assert ex.live.full_draws == 1                     # the full draw happened in the worker
+    ex.controls["v"].value = 4                         # later updates: on the background
+    ex.wait()
+    assert ex.data == {"v": 4} and ex.live.full_draws == 1
+    with pytest.raises(ValueError, match="slider value 3"):
+        make(True, fail=True)
+
+
+@pytest.mark.parametrize("name", ["lr_explorer", "init_explorer", "optimizer_race",
+                                  "kernel_editor"])
+def test_first_picture_made_in_the_worker_equals_a_synchronous_build(name, monkeypatch):
+    """The real explorers built as in a kernel (background) show the same first picture as
+    built synchronously: the warm-up is the first picture itself, not a stand-in."""
+    make = EXPLORERS[name][0]
+    sync = make()
+    monkeypatch.setattr("mlbook.widgets.explorer.in_kernel", lambda: True)
+    ex = make()
+    assert ex.background and ex._thread is not None and ex.updates >= 1
+    assert np.array_equal(_pixels(ex.png), _pixels(sync.png)), name

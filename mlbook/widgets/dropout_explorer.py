@@ -256,6 +256,11 @@ def dropout_explorer(p=0.5, lam=0.0, *, epochs=300):
 
     def compute(frame):
         if "first" in cached:                   # the first picture: already trained
+            # in a kernel this runs in the worker thread while the explorer is built: a
+            # short training there runs the code (and fetches the memory) that the first
+            # press would otherwise run for the first time in that thread; its result is
+            # not shown
+            dropout_explorer_update(p_slider.value, lam_slider.value, epochs=2, data=data)
             return cached.pop("first")
         return dropout_explorer_update(p_slider.value, lam_slider.value, epochs=epochs,
                                        data=data, progress=frame)

@@ -101,12 +101,20 @@ class Explorer(W.VBox):
         for control in self.controls.values():
             control.observe(self.request, names="value")
         super().__init__(list(rows) + [self.error, view], **kwargs)
-        self._run(self._wanted, raise_errors=True)      # the first picture, synchronously
+        self._first_error = None
         if self.background:
-            # the worker draws every later picture: ready it now, not on the first key press
-            # (then it draws what comes next, if there is a prefetch)
+            # the worker computes, draws and encodes every later picture: it makes the first
+            # one too, while the explorer is built, so that whatever a thread does only the
+            # first time (fonts loaded per thread, glyphs rendered, memory for the arrays,
+            # code paths run once) is paid by the cell, not by the first key press; then it
+            # draws what comes next, if there is a prefetch
             self._start_worker()
-            self._warmed.wait(timeout=30.0)
+            if not self._warmed.wait(timeout=120.0):
+                raise TimeoutError("explorer: the first picture took over 120 s")
+            if self._first_error is not None:
+                raise self._first_error
+        else:
+            self._run(self._wanted, raise_errors=True)  # the first picture, synchronously
 
     # -- requests ------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -149,23 +157,24 @@ class Explorer(W.VBox):
                 self._cond.wait(left)
 
     def _warm_up(self):
-        """In the worker thread, before any request: draw the picture shown in full once and
-        encode it (the same pixels; nothing is cached by state).
+        """In the worker thread, before any request: compute, draw and encode the first
+        picture (the state the controls show; nothing is cached by state), exactly as a
+        later update does.
 
         Matplotlib keeps its fonts per thread (FreeType objects are not thread-safe), so the
-        worker's first draw would load every font and render every glyph afresh: 100-300 ms
-        that the student's first key press would wait for. Drawing once here moves that cost
-        into the building of the explorer (the cell's run), as does a garbage collection.
+        worker's first draw would load every font and render every glyph afresh, and its
+        first computation would fetch fresh memory for its arrays: 50-300 ms that the
+        student's first key press would wait for. Making the first picture here moves that
+        cost into the building of the explorer (the cell's run), as does a garbage collection.
+        An error is raised by the constructor (``_first_error``).
         """
         try:
-            self.live.figure.stale = True
-            self.live.render()
-            figure_png(self.live.figure, redraw=False)
+            self._run(self._wanted, raise_errors=True)
             # a notebook that ran many cells holds many objects; collect the cyclic garbage
             # now, not in a full collection triggered by the first redraw's allocations
             gc.collect()
-        except Exception:  # noqa: BLE001 - warming is an optimisation; a real draw reports
-            pass
+        except Exception as exc:  # noqa: BLE001 - re-raised in the constructor's thread
+            self._first_error = exc
         finally:
             self._warmed.set()
 

@@ -56,15 +56,16 @@ def _log_magnitudes(values):
     return np.log10(v)
 
 
-def _hist(values, edges):
+def _hist(values, edges, logs=None):
     """Counts of log10 |v| of the NON-ZERO values in the bins (``edges`` in log10 units),
-    scaled to a peak of 1; and the zero fraction.
+    scaled to a peak of 1; and the zero fraction. ``logs``: ``_log_magnitudes(values)`` if
+    already computed.
 
     Exact zeros (ReLU's inactive half, a collapsed layer) have no logarithm and would dwarf
     everything else; they are reported as a fraction instead. Values outside the edges are
     left out. (Equal-width bins: an index and a bincount, no sort.)
     """
-    v = _log_magnitudes(values)
+    v = _log_magnitudes(values) if logs is None else logs
     nb = len(edges) - 1
     idx = np.floor((v - edges[0]) * (nb / (edges[-1] - edges[0]))).astype(np.intp)
     counts = np.bincount(idx[(idx >= 0) & (idx < nb)], minlength=nb).astype(float)
@@ -81,11 +82,12 @@ def _saturated(h, activation):
     return float("nan")
 
 
-def _edges(per_layer):
+def _edges(per_layer, logs=None):
     """Bin edges of log10 |value|, :data:`BINS_PER_DECADE` per decade, on whole decades from
     below the smallest layer's bulk (its 0.1 % quantile) to above the largest |value| of any
-    layer: every layer's histogram on one axis, each where its magnitudes are."""
-    logs = [_log_magnitudes(v) for v in per_layer]
+    layer: every layer's histogram on one axis, each where its magnitudes are. ``logs``: the
+    layers' ``_log_magnitudes`` if already computed."""
+    logs = [_log_magnitudes(v) for v in per_layer] if logs is None else logs
     logs = [v for v in logs if v.size]
     if not logs:                                     # all zero (zeros init): nothing to bin
         lo, hi = -1, 1
@@ -141,9 +143,11 @@ def init_explorer_update(depth=10, activation="tanh", scheme="glorot_uniform", b
     z_grads.reverse()
     dWs.reverse()
     sat = [_saturated(a, activation) for a in acts]
-    act_edges, grad_edges = _edges(acts), _edges(z_grads)
-    a_hist = [_hist(a, act_edges) for a in acts]
-    g_hist = [_hist(g, grad_edges) for g in z_grads]
+    act_logs = [_log_magnitudes(a) for a in acts]          # once per layer: edges and bins
+    grad_logs = [_log_magnitudes(g) for g in z_grads]
+    act_edges, grad_edges = _edges(acts, act_logs), _edges(z_grads, grad_logs)
+    a_hist = [_hist(a, act_edges, v) for a, v in zip(acts, act_logs)]
+    g_hist = [_hist(g, grad_edges, v) for g, v in zip(z_grads, grad_logs)]
     data = {
         "depth": depth, "activation": activation, "scheme": scheme, "batchnorm": batchnorm,
         "act_mean": np.array([a.mean() for a in acts]),
@@ -369,12 +373,12 @@ def init_explorer(depth=10, activation="tanh", scheme="normal", batchnorm=False)
     for ax in axes:
         LiveFigure.animate(*ax.get_lines())
     LiveFigure.animate(live.figure.suptitle(_title(first), fontsize=11))
-    pending = [first]
     shown = [first]
 
     def compute(frame):
-        if pending:                              # the first picture: already computed
-            return pending.pop()
+        # the first picture too (the same data as ``first``): in a kernel the worker thread
+        # computes it while the explorer is built, so its first computation is not the
+        # student's first press (see Explorer._warm_up)
         return init_explorer_update(d.value, act.value, sch.value, bn.value)
 
     def show(data):

@@ -682,13 +682,34 @@ def main_control(cell, explorer):
     raise AssertionError(f"{explorer}: no slider labelled {which!r}")
 
 
-def _press(page, kind, control, forward):
+FOCUS_SETTLE_MS = 200
+"""After focusing a control that did not have the focus: wait two animation frames and this
+long before the key press. Focusing a control in a cell that is not the active one makes
+JupyterLab activate the cell, and the work that triggers (rendering the notebook's active
+state, toolbars, panels) runs in the next frames; pressed at once, the first key press waited
+for it (measured in a loaded run: key press -> message sent 58 ms instead of 2, changed
+image -> painted 119 ms instead of 14-25). A student clicks the control, then presses."""
+
+
+def _focus(page, element, settle_ms):
+    """Focus ``element``; if it did not have the focus, let the page settle (FOCUS_SETTLE_MS)."""
+    if element.evaluate("e => e === document.activeElement"):
+        return
+    element.focus()
+    if settle_ms:
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                      "requestAnimationFrame(r)))")
+        page.wait_for_timeout(settle_ms)
+
+
+def _press(page, kind, control, forward, settle_ms=None):
+    settle_ms = FOCUS_SETTLE_MS if settle_ms is None else settle_ms
     if kind == "number":
-        control.focus()
+        _focus(page, control, settle_ms)
         page.keyboard.press("ArrowUp" if forward else "ArrowDown")
         page.keyboard.press("Tab")                      # commits the value
     else:
-        control.locator(".noUi-handle").first.focus()
+        _focus(page, control.locator(".noUi-handle").first, settle_ms)
         page.keyboard.press("ArrowRight" if forward else "ArrowLeft")
 
 
@@ -696,18 +717,20 @@ def _frames(cell):
     return cell.evaluate("c => ({inputs: c.__lat.inputs.slice(), frames: c.__lat.frames.slice()})")
 
 
-def measure_latency(page, cell, explorer, repeat=7, settle_ms=600, timeout=20_000):
+def measure_latency(page, cell, explorer, repeat=7, settle_ms=600, timeout=20_000,
+                    focus_settle_ms=None):
     """Move the explorer's main control ``repeat`` times (one key press each, alternately
     forward and back) and return, per move, ``(first, last)`` in ms: from the input event to
     the first changed plot image on screen, and to the last one (explorers that animate
     training show several frames; the move is over when no new image came for
-    ``settle_ms``)."""
+    ``settle_ms``). The control is focused before the first press (``focus_settle_ms``,
+    default FOCUS_SETTLE_MS: see there; 0 presses at once)."""
     kind, control = main_control(cell, explorer)
     control.scroll_into_view_if_needed()
     results = []
     for k in range(repeat):
         cell.evaluate(_ARM_JS)
-        _press(page, kind, control, forward=(k % 2 == 0))
+        _press(page, kind, control, forward=(k % 2 == 0), settle_ms=focus_settle_ms)
         deadline = time.monotonic() + timeout / 1000
         quiet_since = None
         seen = 0
@@ -738,7 +761,7 @@ def rapid_moves(page, cell, explorer, presses=12, gap_ms=20, settle_ms=3000, tim
     control.scroll_into_view_if_needed()
     cell.evaluate(_ARM_JS)
     for _ in range(presses):
-        _press(page, kind, control, forward=True)
+        _press(page, kind, control, forward=True, settle_ms=0)     # a drag: no pause
         page.wait_for_timeout(gap_ms)
     deadline = time.monotonic() + timeout / 1000
     quiet_since, seen = time.monotonic(), -1
