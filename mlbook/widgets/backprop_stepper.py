@@ -200,8 +200,10 @@ def backprop_stepper(root=None):
     """The widget: Play / Prev / Next / slider over the steps, a side panel and the graph.
 
     ``root`` defaults to the worked example's E_total (:func:`mlbook.autodiff.worked_example_graph`).
-    An :class:`~mlbook.widgets.explorer.Explorer`: the graph is shown at its own size (text
-    stays legible; the box scrolls sideways), each step's picture is cached, and while the
+    An :class:`~mlbook.widgets.explorer.Explorer`: the graph is shown at its own size, so its
+    text stays legible (too deep to fit the page across, it is drawn top to bottom, see
+    :func:`mlbook.plots.graph.graph_direction`; the box scrolls if a picture is still wider
+    than the page), each step's picture is cached, and while the
     student reads, the steps ahead are drawn in the background, so a step is shown at once.
     """
     from mlbook.plots.live import LiveFigure
