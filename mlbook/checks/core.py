@@ -261,7 +261,7 @@ def declare_exercise(name, *, off_limits, may_use=()):
 DRIVERS = {}        # "module.qualname" -> the undecorated driver function
 
 
-def driver(fn):
+def driver(fn=None, *, replay=True):
     """Mark ``fn`` as a checker's *driver*: the one place where the student's live objects (a
     class, a function given objects) are used. A driver takes the student's class or function
     and plain data (numbers, strings, arrays, tuples, lists, dicts, numpy Generators) and returns
@@ -269,8 +269,12 @@ def driver(fn):
     When grading (:mod:`mlbook.grading.worker`), the checker runs in a trusted process where the
     student's names are stand-ins: a stand-in among the arguments sends the call to the process
     holding the student's code, which runs the driver there and answers with plain data only."""
+    if fn is None:
+        return lambda f: driver(f, replay=replay)
     key = f"{fn.__module__}.{fn.__qualname__}"
     DRIVERS[key] = fn
+    if not replay:
+        NOT_REPLAYED.add(key)
 
     def call(*args, **kwargs):
         for value in list(args) + list(kwargs.values()):
@@ -369,14 +373,19 @@ def is_class(obj):
 
 
 GRADING_SEED = None     # set by the grading worker only: checkers may draw hidden cases from it
+GRADING_SEEDS_DRAWN = 0
+NOT_REPLAYED = set()    # drivers too costly to run again on hidden inputs (they use grading_seed)
 
 
 def grading_seed(default):
     """``default`` in a notebook; when grading, a seed derived from the grading-time seed (not
     in the release), for checkers whose cases are drawn rather than listed."""
+    global GRADING_SEEDS_DRAWN
     if GRADING_SEED is None:
         return default
-    return int(np.random.default_rng([int(GRADING_SEED), int(default)]).integers(2 ** 31))
+    GRADING_SEEDS_DRAWN += 1
+    extra = [] if default is None else [int(default)]
+    return int(np.random.default_rng([int(GRADING_SEED)] + extra).integers(2 ** 31))
 
 
 def _function_code(fn):
