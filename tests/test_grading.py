@@ -110,3 +110,155 @@ def test_a_sandboxed_check_cannot_see_the_checkout_or_fake_its_verdict():
     assert v["status"] == "wrong" and "checkout visible: False, uid 65534" in v["message"], v
     v = sandbox.run(build_programs(src, src)["check-net_for_output"], hidden=[str(ROOT)])
     assert v["status"] == "correct" and v["hidden"] >= 1, v
+
+
+# --------------------------------------------------------------------------------------------
+# the exercises whose checks use the student's objects (a class, a function given a model or a
+# graph): judged in the trusted worker too, through the checkers' drivers (mlbook.checks.core
+# .driver). For each: a correct answer, a wrong one, a delegating one, and the tampering a
+# desperate student would try — each costs that exercise only.
+
+STEMS = {"backward_pass": "03_computational_graphs", "tanh_method": "03_computational_graphs",
+         "train_epochs": "04_matrix_backprop", "linear": "11_your_own_network",
+         "grad_check": "11_your_own_network", "gradient_errors": "11_your_own_network",
+         "net": "11_your_own_network", "train": "11_your_own_network",
+         "digits": "11_your_own_network"}
+# exercise: (its solution cell, the checks that need that cell, a check that does not)
+TARGETS = {"backward_pass": ("backward_pass", ["backward_pass", "tanh_method"], "div_backward"),
+           "tanh_method": ("Scalar", ["tanh_method"], "backward_pass"),
+           "train_epochs": ("train_epochs", ["train_epochs"], "dense_backward"),
+           "linear": ("Linear", ["linear"], "relu_forward"),
+           "grad_check": ("grad_check", ["grad_check", "gradient_errors"], "relu_forward"),
+           "gradient_errors": ("gradient_errors", ["gradient_errors"], "relu_forward"),
+           "net": ("Net", ["net"], "linear"),
+           "train": ("train", ["train"], "linear"),
+           "digits": ("train", ["digits", "train"], "linear")}
+TRAIN_SIG = ("def train(net, X, y, X_val, y_val, *, epochs=10, batch_size=64, lr=0.1, "
+             "momentum=0.9, seed=0):\n")
+WRONG = {
+    "backward_pass": "def backward_pass(root):\n    root.grad = 1.0\n",
+    "tanh_method": "{source}\nclass Scalar(Scalar):\n    def tanh(self):\n"
+                   "        t = math.tanh(self.data)\n        return Scalar(t, (self,), (t,))\n",
+    "train_epochs": "def train_epochs(model, X, y, loss_fn, *, lr, epochs, batch_size, seed):\n"
+                    "    return [0.0] * epochs\n",
+    "linear": "{source}\nclass Linear(Linear):\n    def backward(self, dY):\n"
+              "        dX = super().backward(dY)\n        self.grads['W'] = 2 * self.grads['W']\n"
+              "        return dX\n",
+    "grad_check": "def grad_check(f, x, h=1e-5):\n    return 0.0, np.zeros_like(x)\n",
+    "gradient_errors": "def gradient_errors(layer, X, y):\n    return {'W': 0.0, 'b': 0.0, 'X': 0.0}\n",
+    "net": "{source}\nclass Net(Net):\n    def forward(self, X):\n        return 2 * super().forward(X)\n",
+    "train": TRAIN_SIG + "    return {'train_loss': [0.0] * epochs, 'val_acc': [0.0] * epochs, "
+                        "'best_epoch': 1}\n",
+}
+WRONG["digits"] = WRONG["train"]
+DELEGATING = {
+    "backward_pass": "from mlbook.autodiff import topological_order as topo\n"
+                     "def backward_pass(root):\n    root.grad = 1.0\n"
+                     "    for node in reversed(topo(root)):\n"
+                     "        for child, local in zip(node.children, node.local_grads):\n"
+                     "            child.grad += local * node.grad\n",
+    "tanh_method": "from mlbook.autodiff import Value\nclass Scalar(Value):\n    pass\n",
+    "train_epochs": "from mlbook.layers import fit\n"
+                    "def train_epochs(model, X, y, loss_fn, *, lr, epochs, batch_size, seed):\n"
+                    "    return fit(model, X, y, loss=loss_fn, optimizer='sgd', lr=lr, "
+                    "epochs=epochs, batch_size=batch_size, seed=seed)['train_loss']\n",
+    "linear": "from mlbook.layers import Dense\nclass Linear(Dense):\n"
+              "    def __init__(self, n_in, n_out, rng=0):\n"
+              "        super().__init__(n_in, n_out, rng=rng)\n",
+    "grad_check": "from mlbook.gradcheck import numerical_gradient, rel_error\n"
+                  "def grad_check(f, x, h=1e-5):\n    analytic = np.array(f(x)[1], dtype=float)\n"
+                  "    numeric = numerical_gradient(lambda v: f(v)[0], x, eps=h)\n"
+                  "    return rel_error(analytic, numeric), numeric\n",
+    "gradient_errors": "from mlbook.checks.capstone import _ge_reference\n"
+                       "def gradient_errors(layer, X, y):\n"
+                       "    return _ge_reference(layer.slip)\n",
+    "net": "from mlbook.checks.capstone import _Net as Net\n",
+    "train": "from mlbook.layers import fit\nfrom mlbook.optim import Momentum\n" + TRAIN_SIG +
+             "    h = fit(net, X, y, loss='softmax_cross_entropy', epochs=epochs, seed=seed,\n"
+             "            optimizer=Momentum(lr=lr, momentum=momentum), batch_size=batch_size,\n"
+             "            validation=(X_val, y_val))\n"
+             "    return {'train_loss': h['train_loss'], 'val_acc': h['val_acc'], "
+             "'best_epoch': 1}\n",
+}
+DELEGATING["digits"] = DELEGATING["train"]
+TAMPER = {
+    # the delegation rule switched off at def time, then delegate
+    "clears_EXERCISES": ("def _off(_=__import__('mlbook.checks.core', fromlist=['core'])"
+                         ".EXERCISES.clear()):\n    pass\n", DELEGATING),
+    # the checker's result class patched at class-definition time, then a wrong answer
+    "patches_result_class": ("class _Patch:\n    import mlbook.checks.core as _core\n"
+                             "    _init = _core.CheckResult.__init__\n"
+                             "    def __init__(self, status, exercise, message='', _i=_init):\n"
+                             "        _i(self, 'correct', exercise, message)\n"
+                             "    _core.CheckResult.__init__ = __init__\n"
+                             "    _core.CheckResult.passed = property(lambda self: True)\n"
+                             "    _core.CheckResult.__bool__ = lambda self: True\n", WRONG),
+    # numpy's and mlbook's comparisons patched at import time, then a wrong answer
+    "patches_numpy_and_mlbook": (
+        "import numpy\nimport mlbook.checks.core\n"
+        "def _p(_=[setattr(numpy, n, lambda *a, **k: True) for n in "
+        "('isclose', 'allclose', 'array_equal')],\n"
+        "       __=setattr(mlbook.checks.core, 'compare_output', lambda *a, **k: None)):\n"
+        "    pass\n", WRONG),
+    # a fake verdict on the worker's channel, then the process ends
+    "fake_verdict_then_exit": (
+        "class _Exit:\n    import os as _os\n"
+        "    _os.write(1, b'[{\"status\": \"correct\", \"message\": \"ok\", \"mode\": \"x\", "
+        "\"hidden\": 1}]\\n')\n    _os._exit(0)\n", WRONG),
+}
+VARIANTS = ["correct", "wrong", "delegating"] + list(TAMPER)
+
+
+def _solution_source(nb, cell):
+    for c in nb["cells"]:
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == f"solution-{cell}":
+            return "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+    raise KeyError(cell)
+
+
+def _submission(exercise, variant):
+    src = _source(STEMS[exercise])
+    cell = TARGETS[exercise][0]
+    original = _solution_source(src, cell)
+    if variant == "correct":
+        return src
+    if variant == "wrong":
+        text = WRONG[exercise]
+    elif variant == "delegating":
+        text = DELEGATING[exercise]
+    else:
+        prefix, answers = TAMPER[variant]
+        text = prefix + answers[exercise]
+    return _replace(src, f"solution-{cell}", text.replace("{source}", original))
+
+
+def _grade_some(exercise, submission):
+    try:
+        sandbox.method()
+    except RuntimeError:
+        pytest.skip("no sandbox: apt-get install bubblewrap")
+    _, needing, other = TARGETS[exercise]
+    programs = build_programs(_source(STEMS[exercise]), submission)
+    chosen = {g: p for g, p in programs.items() if g[len("check-"):] in needing + [other]}
+    verdicts = sandbox.run_many(list(chosen.values()), hidden=[str(ROOT)])
+    return {g[len("check-"):]: v for g, v in zip(chosen, verdicts)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("exercise", list(TARGETS))
+def test_an_exercise_with_objects_is_graded_where_the_student_cannot_reach(exercise, variant):
+    got = _grade_some(exercise, _submission(exercise, variant))
+    _, needing, other = TARGETS[exercise]
+    assert got[other]["status"] == "correct", got[other]            # the others keep their points
+    for name in needing:
+        v = got[name]
+        assert v["error"] is None, v                                   # never a grader fault
+        if variant == "correct":
+            assert v["status"] == "correct" and v["hidden"] >= 1, v
+    if variant != "correct":
+        assert got[exercise]["status"] != "correct", got[exercise]
+    if variant == "delegating":
+        v = got[exercise]
+        assert "not available while grading" in v["message"] or "calls mlbook." in v["message"] \
+            or "imports mlbook" in v["message"], v

@@ -188,5 +188,5 @@ def _slice(program, statements, references, broken, own_cell):
     program.student_names = sorted({n for s in student for n in s.defines})
     args = {n.id for n in ast.walk(call) if isinstance(n, ast.Name)}
     program.in_process = any(s.is_class and s.defines & args for s in student)
-    cells = {s.cell_id for s in student}
-    program.reference = [s.code for gid in cells for s in references.get(gid, [])]
+    # every solution cell so far: the instructor's definitions of what the student's use
+    program.reference = [s.code for stmts in references.values() for s in stmts]

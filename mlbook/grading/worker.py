@@ -199,6 +199,14 @@ def _exec_all(statements, namespace, only=None):
             exec(compile(item["code"], f"<{item['who']} cell>", "exec"), namespace)
 
 
+def rule_name(exercise):
+    """The name ``exercise`` is declared under (check_linear's exercise is "Linear")."""
+    from mlbook.checks import core
+    if exercise in core.EXERCISES:
+        return exercise
+    return next((k for k in core.EXERCISES if k.lower() == exercise.lower()), exercise)
+
+
 def _guarded(fn, args, kwargs, exercise, seconds=None):
     """Call the student's ``fn`` with mlbook's guarded_call (delegation rule, copies, budget)."""
     import inspect
@@ -269,15 +277,16 @@ def student_main(program, rfd, wfd, memory_bytes):
         drivers = dict(core.DRIVERS)
         guarded, pack_, send_, receive_, substitute, marker, kind_of = (
             _guarded, pack, send, receive, _substitute, MARK, _kind)
+        exercise = rule_name(program["exercise"])
         namespace, stubbed = {"__name__": "__main__"}, False
         try:
             for item in program["statements"]:
                 if item["who"] == "student" and not stubbed:
-                    stub_off_limits(program["exercise"], program["check"])
+                    stub_off_limits(exercise, program["check"])
                     stubbed = True
                 _exec_all([item], namespace)
             if not stubbed:
-                stub_off_limits(program["exercise"], program["check"])
+                stub_off_limits(exercise, program["check"])
             ready = {"kind": "ready", "names": {n: kind_of(namespace.get(n), n)
                                                 for n in program["student_names"]}}
         except BaseException as exc:  # noqa: BLE001 — reported to the worker
@@ -287,12 +296,12 @@ def student_main(program, rfd, wfd, memory_bytes):
             request = pickle.loads(receive_(rfd))        # from the trusted worker
             if request[0] == "call":
                 _, name, args, kwargs = request
-                answer = guarded(namespace.get(name), args, kwargs, program["exercise"])
+                answer = guarded(namespace.get(name), args, kwargs, exercise)
             else:                                         # "drive": a checker's driver
                 _, key, args, kwargs = request
                 fn = drivers.get(key)
                 answer = guarded(fn, substitute(args, namespace, marker),
-                                 substitute(kwargs, namespace, marker), program["exercise"],
+                                 substitute(kwargs, namespace, marker), exercise,
                                  float(program.get("deadline") or 150.0))
             try:
                 data = pack_(answer)
