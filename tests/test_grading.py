@@ -38,7 +38,7 @@ def test_a_program_holds_what_the_check_needs_and_no_demonstration():
     assert p.student_names == ["two_layer_backward"] and not p.in_process
     assert any("def two_layer_backward" in code for code in p.reference)
     assert build_programs(_source("03_computational_graphs"), _source("03_computational_graphs"))[
-        "check-tanh_method"].in_process                               # a class: checked in-process
+        "check-tanh_method"].in_process                               # a class: through its drivers
 
 
 def test_only_definitions_of_a_solution_cell_run_and_a_fake_checker_is_dropped():
@@ -262,3 +262,62 @@ def test_an_exercise_with_objects_is_graded_where_the_student_cannot_reach(exerc
         v = got[exercise]
         assert "not available while grading" in v["message"] or "calls mlbook." in v["message"] \
             or "imports mlbook" in v["message"], v
+
+
+# --------------------------------------------------------------------------------------------
+# hidden cases for every graded check
+
+GRADED_STEMS = sorted(p.stem for p in (ROOT / "notebooks").glob("[01][0-9]_*.ipynb")
+                      if build_programs(_source(p.stem), _source(p.stem)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", GRADED_STEMS)
+def test_every_graded_exercise_runs_a_case_not_in_the_release(stem):
+    """The reference solutions pass, and each exercise's verdict counts at least one hidden
+    case: perturbed inputs, draws from generators seeded at grading time, or (digits) the
+    held-out digits in an order drawn at grading time."""
+    try:
+        sandbox.method()
+    except RuntimeError:
+        pytest.skip("no sandbox: apt-get install bubblewrap")
+    src = _source(stem)
+    programs = build_programs(src, src)
+    verdicts = sandbox.run_many(list(programs.values()), hidden=[str(ROOT)])
+    got = {g: (v["status"], v["hidden"]) for g, v in zip(programs, verdicts)}
+    assert all(status == "correct" and hidden >= 1 for status, hidden in got.values()), got
+
+
+@pytest.mark.slow
+def test_a_draw_that_ignores_the_generator_it_is_given_fails_on_hidden_draws():
+    try:
+        sandbox.method()
+    except RuntimeError:
+        pytest.skip("no sandbox: apt-get install bubblewrap")
+    src = _source("07_init_batchnorm")
+    fixed = _replace(src, "solution-he_normal", (
+        "def he_normal(shape, *, fan_in, fan_out, rng):\n"
+        "    return np.random.default_rng(0).normal(0.0, np.sqrt(2.0 / fan_in), size=shape)\n"))
+    from mlbook.checks import check_he_normal
+    ns = {"np": np}
+    exec("import numpy as np\n" + _solution_source(fixed, "he_normal"), ns)
+    assert check_he_normal(ns["he_normal"]).correct          # the release's own check passes it
+    v = sandbox.run(build_programs(src, fixed)["check-he_normal"], hidden=[str(ROOT)])
+    assert v["status"] == "wrong" and "seeded at grading time" in v["message"], v
+
+
+def test_without_bubblewrap_grading_refuses_unless_the_instructor_opts_in(monkeypatch):
+    import shutil
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name: None if name == "bwrap" else real(name))
+    monkeypatch.delenv("MLBOOK_SANDBOX", raising=False)
+    with pytest.raises(RuntimeError, match="world-readable") as err:
+        sandbox.method()
+    assert "MLBOOK_SANDBOX=nobody" in str(err.value)
+    monkeypatch.setenv("MLBOOK_SANDBOX", "nobody")
+    import os
+    if os.geteuid() == 0 and real("setpriv"):
+        assert sandbox.method() == "nobody"
+    else:
+        with pytest.raises(RuntimeError, match="root"):
+            sandbox.method()

@@ -109,7 +109,8 @@ class Program:
 
     ``grade_id``, ``exercise`` (``check_x`` without ``check_``), ``check`` (the call),
     ``statements`` (``[{"who": "context"|"student", "code": ...}]`` in notebook order),
-    ``student_names``, ``in_process`` (the check needs a class the student wrote),
+    ``student_names``, ``in_process`` (the check is given a class the student wrote: its
+    checker uses it through its drivers, see :func:`mlbook.checks.core.driver`),
     ``reference`` (the instructor's definitions of the same names) and ``problem`` (a reason to
     give 0 without running anything: the exercise's own cell is missing or does not parse).
     """

@@ -16,16 +16,33 @@ Two processes, so that the student's code never shares a process with the verdic
   hands to the checker. Patching mlbook, redefining ``check_*``, a fake result object, writing
   to stdout or ``os._exit`` all happen in the student process and change nothing in the worker.
 
-When the check passes, the worker runs **hidden cases**: every call the checker made, with its
-float inputs perturbed by a random factor drawn from a seed the parent sends only now (never in
-the release), is sent to the student's function and to the instructor's reference solution
-(executed in the worker only after the student process was forked, so the student process never
-holds it); the two outputs are compared with the checker's own :func:`compare_output`.
+A checker that needs the student's live objects — a class (``check_tanh_method(Scalar)``), or
+a function that is given a model or a graph — touches them only in its **drivers**
+(:func:`mlbook.checks.core.driver`): functions that take the student's class or function and
+plain data, and return plain data. In the worker the checker runs as everywhere else; a driver
+given a stand-in sends ``("drive", driver, arguments)`` to the student process, which runs the
+driver there, on the student's objects, and answers with plain data. The verdict is computed in
+the worker, from what came back; nothing the student process runs can change it.
 
-An exercise whose check needs the student's live objects — a class (``check_tanh_method(Scalar)``)
-or arguments that are not plain data (nodes of a graph, a model) — is checked inside the student
-process instead ("in-process"); the verdict says so. The worker then accepts only a plain
-status/message pair from it.
+The delegation rule: in the student process, before the first student statement runs, every
+off-limits function of the exercise (its declared rule) gets code that raises instead
+(:func:`stub_off_limits`); off-limits modules that are not imported give a module that raises.
+The delegation watch of :func:`mlbook.checks.core.guarded_call` runs there too, but the grade does
+not depend on it: clearing ``EXERCISES`` or removing the watch leaves nothing to delegate to.
+Kept are only the functions that the check's drivers, the rule's ``may_use`` functions and the
+off-limits classes' constructors need themselves.
+
+When the check passes, the worker runs **hidden cases** (never in the release):
+
+* every call the checker made — to the student's function or to a driver — with its float inputs
+  perturbed by a random factor drawn from a seed the parent sends only now, is sent to the student
+  process and computed with the instructor's reference solution (executed in the worker only after
+  the student processes were forked); the outputs are compared;
+* a check that passes numpy Generators (random draws: ``he_normal``, ``dropout_forward``) runs
+  again with every generator replaced by one seeded from the grading seed: the draws' statistics
+  must hold for those too, and the answers must change with the generator;
+* a checker may draw its own cases from :func:`mlbook.checks.core.grading_seed` (``digits``:
+  the held-out digits in an order drawn at grading time).
 
 One worker grades all the exercises of a notebook, each in its own student process (all forked
 before the reference solutions are read). It prints one JSON line on stdout: a list with one
@@ -483,10 +500,13 @@ class _Proxy:
         pairs = []
         args, kwargs = self._hidden_draws(args, kwargs, pairs)
         self._log.append((self._name, args, kwargs))
+        drawn = _has_generator(args, kwargs)
         value = self._answer(self._channel.ask(("call", self._name, args, kwargs),
                                                deadline=self._state.get("deadline")), args, kwargs)
         for original, fresh in pairs:       # the checker's generator moves on as the draws did
             original.bit_generator.state = fresh.bit_generator.state
+        if drawn:                           # what came back from a call given a generator
+            self._state.setdefault("drawn" if pairs else "visible_draws", []).append(value)
         return value
 
     def _mlbook_drive(self, key, args, kwargs):
@@ -546,6 +566,24 @@ def _swap_generator(seed, swapped, pairs):
         pairs.append((value, fresh))
         return fresh
     return swap
+
+
+def _has_generator(args, kwargs):
+    import numpy as np
+    return any(isinstance(v, np.random.Generator) for v in list(args) + list(kwargs.values()))
+
+
+def _same_draws(first, second):
+    """True when every value of ``second`` equals the one at the same place in ``first``."""
+    import numpy as np
+    if len(first) != len(second) or not first:
+        return False
+    try:
+        return all(pickle.dumps(a) == pickle.dumps(b) or (
+            isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+            and np.array_equal(a, b)) for a, b in zip(first, second))
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _sendable(values):
@@ -616,7 +654,7 @@ def _rng_only(args, kwargs):
 
 
 class _NeedsObjects(BaseException):
-    """The checker passes live objects: this exercise is checked in the student process."""
+    """The checker passed live objects to the student's code outside a driver (a grader bug)."""
 
 
 def _perturb(value, rng):
@@ -878,6 +916,12 @@ def _grade(first, second, channel, core):
         finally:
             state["draw_seed"] = None
         hidden += state["draws"]
+        if type(again) is core.CheckResult and again.status == "correct" and _same_draws(
+                state.get("visible_draws", []), state.get("drawn", [])):
+            return _verdict("wrong", f"❌ Not yet — {exercise}\n   with generators seeded at "
+                                     f"grading time (not in the release) your function returned "
+                                     f"exactly what it returned for the release's seeds: draw "
+                                     f"from the rng argument you are given", "isolated", hidden)
         if type(again) is not core.CheckResult or again.status != "correct":
             text = _readable(str(again)).split("\n", 1)[-1] if again is not None else "failed"
             return _verdict("wrong", f"❌ Not yet — {exercise}\n   with draws from a generator "
