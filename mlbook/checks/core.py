@@ -308,8 +308,21 @@ def helpers_of(fn, *, into=None, seen=None):
     if not isinstance(code, types.CodeType) or id(code) in seen:
         return into
     seen.add(id(code))
+    owner = home.get(str(getattr(fn, "__qualname__", "")).split(".")[0])
+    methods = {}                    # a method's self.name(...) calls: its class's own methods
+    if isinstance(owner, type) and _mlbook_object(owner):
+        for klass in reversed(owner.__mro__):
+            if _mlbook_object(klass):
+                methods.update(vars(klass))
     for inner in _inner_codes(code):
         for name in inner.co_names:
+            attr = methods.get(name)
+            parts = (attr.fget, attr.fset) if isinstance(attr, property) else (attr,)
+            for part in parts:
+                part = getattr(part, "__func__", part)
+                if isinstance(getattr(part, "__code__", None), types.CodeType):
+                    into.add(part.__code__)
+                    helpers_of(part, into=into, seen=seen)
             obj = home.get(name)
             if obj is None or not _mlbook_object(obj) or getattr(obj, "driver_key", None):
                 continue

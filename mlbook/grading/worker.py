@@ -351,9 +351,9 @@ def _import_mlbook():
                 todo.append(info.name)
 
 
-OFF_LIMITS_TEXT = ("{name} is not available while grading {exercise}: it is mlbook's own "
-                   "implementation of what this exercise asks for — write it yourself (numpy is "
-                   "fine)")
+OFF_LIMITS_TEXT = ("calls {name}, mlbook's own implementation of what this exercise asks for "
+                   "(not available while grading {exercise}) — the exercise is to write it "
+                   "yourself (numpy is fine)")
 
 
 def _refusing(code, name, exercise):
