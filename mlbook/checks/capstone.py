@@ -23,7 +23,6 @@ best one's, a network that only works with two layers, ...) and names the one th
 the student's numbers.
 
 """
-import inspect
 
 import numpy as np
 

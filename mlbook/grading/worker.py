@@ -645,14 +645,6 @@ def _raise_as_student(message):
     exec(compile("raise exc", "<your function>", "exec"), {"exc": exc})
 
 
-def _rng_only(args, kwargs):
-    """Plain data apart from numpy Generators (pickled to the student process as they are)."""
-    import numpy as np
-    values = list(args) + list(kwargs.values())
-    rest = [v for v in values if not isinstance(v, np.random.Generator)]
-    return len(rest) < len(values) and is_plain(rest)
-
-
 class _NeedsObjects(BaseException):
     """The checker passed live objects to the student's code outside a driver (a grader bug)."""
 
