@@ -321,3 +321,31 @@ def test_without_bubblewrap_grading_refuses_unless_the_instructor_opts_in(monkey
     else:
         with pytest.raises(RuntimeError, match="root"):
             sandbox.method()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem, cell, answer", [
+    ("04_matrix_backprop", "dense_backward",
+     "def dense_backward(dY, X, W):\n    from mlbook.layers import Dense\n"
+     "    layer = Dense(W.shape[0], W.shape[1])\n    layer.params['W'][...] = W\n"
+     "    layer.forward(X)\n    dX = layer.backward(dY)\n"
+     "    return dX, layer.grads['W'], layer.grads['b']\n"),
+    ("05_activations", "sigmoid_grad", "from mlbook.activations import sigmoid_grad\n"),
+    ("02_worked_example", "dE_dw7",
+     "import mlbook.checks.worked_example as _w\n"
+     "def dE_dw7(params):\n    return _w._dE_dw7(params)\n"),
+], ids=["dense_backward", "sigmoid_grad", "dE_dw7"])
+def test_switching_off_the_watch_leaves_nothing_to_delegate_to(stem, cell, answer):
+    """The delegation watch runs in the student's process, where a def-time default argument
+    can clear the rules; the off-limits functions are already replaced there by refusing code."""
+    try:
+        sandbox.method()
+    except RuntimeError:
+        pytest.skip("no sandbox: apt-get install bubblewrap")
+    src = _source(stem)
+    clear = ("def _off(_=__import__('mlbook.checks.core', fromlist=['core']).EXERCISES.clear(),"
+             " __=__import__('sys').setprofile(None)):\n    pass\n")
+    sub = _replace(src, f"solution-{cell}", clear + answer)
+    v = sandbox.run(build_programs(src, sub)[f"check-{cell}"], hidden=[str(ROOT)])
+    assert v["status"] == "wrong" and "calls mlbook." in v["message"], v
+    assert v["error"] is None, v

@@ -32,6 +32,11 @@ a layer's ``backward``, ``fit``, through a helper — makes the check ❌, namin
 and saying that the exercise is to write it. Removing the watch is ❌ too. Only the student's
 calls are watched, not the checker's own use of mlbook to build inputs and references.
 
+A checker that needs the student's live objects (a class, a function given a model or a graph)
+uses them only in its *drivers* (:func:`driver`): plain data in, plain data out. In a notebook
+a driver is an ordinary call; when grading (:mod:`mlbook.grading.worker`) it runs in the process
+holding the student's code while the checker judges what comes back in another one.
+
 A cell that uses a student's function outside its check wraps those lines in
 ``with needs("train_epochs"):`` — until the function is written, the cell shows ⏳ instead of
 stopping Run All.
