@@ -349,3 +349,27 @@ def test_switching_off_the_watch_leaves_nothing_to_delegate_to(stem, cell, answe
     v = sandbox.run(build_programs(src, sub)[f"check-{cell}"], hidden=[str(ROOT)])
     assert v["status"] == "wrong" and "calls mlbook." in v["message"], v
     assert v["error"] is None, v
+
+
+@pytest.mark.slow
+def test_the_students_process_cannot_reach_into_the_workers_memory():
+    """Same user, parent process: /proc/<worker>/mem and ptrace are closed (not dumpable)."""
+    try:
+        sandbox.method()
+    except RuntimeError:
+        pytest.skip("no sandbox: apt-get install bubblewrap")
+    src = _source("01_forward_pass")
+    sub = _replace(src, "solution-net_for_output", (
+        "def net_for_output(y):\n"
+        "    import os\n"
+        "    seen = []\n"
+        "    for what in ('mem', 'environ', 'maps'):\n"
+        "        try:\n"
+        "            with open(f'/proc/{os.getppid()}/{what}', 'rb') as f:\n"
+        "                f.read(1)\n"
+        "            seen.append(what)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    raise RuntimeError(f'readable: {seen}')\n"))
+    v = sandbox.run(build_programs(src, sub)["check-net_for_output"], hidden=[str(ROOT)])
+    assert "readable: []" in v["message"], v

@@ -807,9 +807,23 @@ def _verdict(status, message, mode, hidden=0):
     return {"status": status, "message": message, "mode": mode, "hidden": hidden}
 
 
+def _not_dumpable():
+    """The student processes run as the same user as this one: without this, they could read
+    and write its memory (``/proc/<pid>/mem``, ptrace) and so its verdicts. A process that is not
+    dumpable cannot be attached to by an unprivileged one (the flag is inherited by the forks)."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(4, 0, 0, 0, 0) != 0:            # PR_SET_DUMPABLE = 4
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+    except (OSError, AttributeError) as exc:
+        raise SystemExit(f"cannot protect the grading worker: {exc}") from None
+
+
 def worker_main():
     """Grade every program of one notebook: one student process per exercise, all forked before
     the reference solutions are read; one JSON list of verdicts on stdout."""
+    _not_dumpable()
     out = os.fdopen(os.dup(1), "w")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)     # nothing else reaches the verdict channel
     first = json.loads(receive(0).decode())
