@@ -81,8 +81,9 @@ def main():
     total = grade(args.students)
     per = total / args.students
     flag = "ok" if per <= 5 else "OVER"
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"{NB}: {args.students} submissions in {total:.1f} s: {per:.2f} s per submission "
-          f"(target ≤ 5 s)  {flag}", flush=True)
+          f"(target ≤ 5 s)  {flag}  [load average {load}]", flush=True)
     if args.kernel:
         old = grade(args.kernel, kernel=True) / args.kernel
         print(f"executing every cell in a kernel instead: {old:.2f} s per submission "

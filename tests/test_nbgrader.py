@@ -187,6 +187,64 @@ def _class(source_nb, release_nb, course):
     return students
 
 
+CLEARS_EXERCISES = ("def _off(_=__import__('mlbook.checks.core', fromlist=['core'])"
+                    ".EXERCISES.clear()):\n    pass\n")
+PATCHES_RESULT = ("class _Patch:\n    import mlbook.checks.core as _core\n"
+                  "    _init = _core.CheckResult.__init__\n"
+                  "    def __init__(self, status, exercise, message='', _i=_init):\n"
+                  "        _i(self, 'correct', exercise, message)\n"
+                  "    _core.CheckResult.__init__ = __init__\n")
+PATCHES_NUMPY = ("import numpy\nimport mlbook.checks.core\n"
+                 "def _p(_=[setattr(numpy, n, lambda *a, **k: True) for n in "
+                 "('isclose', 'allclose', 'array_equal')],\n"
+                 "       __=setattr(mlbook.checks.core, 'compare_output', lambda *a, **k: None)):\n"
+                 "    pass\n")
+FAKE_EXIT = ("class _Exit:\n    import os as _os\n"
+             "    _os.write(1, b'[{\"status\": \"correct\", \"message\": \"ok\", \"mode\": "
+             "\"x\", \"hidden\": 1}]\\n')\n    _os._exit(0)\n")
+WRONG_SCALAR = ("\nclass Scalar(Scalar):\n    def tanh(self):\n        t = math.tanh(self.data)\n"
+                "        return Scalar(t, (self,), (t,))\n")
+BACKWARD_BY_MLBOOK = ("from mlbook.autodiff import topological_order as topo\n"
+                      "def backward_pass(root):\n    root.grad = 1.0\n"
+                      "    for node in reversed(topo(root)):\n"
+                      "        for child, local in zip(node.children, node.local_grads):\n"
+                      "            child.grad += local * node.grad\n")
+TRAIN_BY_FIT = ("from mlbook.layers import fit\n"
+                "def train_epochs(model, X, y, loss_fn, *, lr, epochs, batch_size, seed):\n"
+                "    return fit(model, X, y, loss=loss_fn, optimizer='sgd', lr=lr, epochs=epochs,"
+                " batch_size=batch_size, seed=seed)['train_loss']\n")
+OBJECT_EXERCISES = {"03_computational_graphs": ["div_backward", "backward_pass", "tanh_method"],
+                    "04_matrix_backprop": ["dense_backward", "two_layer_backward", "train_epochs"]}
+
+
+def _object_class(course):
+    """Students of 03 and 04 tampering with the exercises whose checks use their objects."""
+    s03 = _load(course / "source" / "03_computational_graphs" / "03_computational_graphs.ipynb")
+    s04 = _load(course / "source" / "04_matrix_backprop" / "04_matrix_backprop.ipynb")
+    scalar = next(_src(c) for c in s03["cells"] if _gid(c) == "solution-Scalar")
+    wrong_bp = "def backward_pass(root):\n    root.grad = 1.0\n"
+    return {
+        "03_computational_graphs": {
+            "obj_clears_exercises": (_with(s03, backward_pass=CLEARS_EXERCISES + BACKWARD_BY_MLBOOK),
+                                     {"div_backward": 1, "backward_pass": 0, "tanh_method": 1}),
+            "obj_patches_result": (_with(s03, Scalar=PATCHES_RESULT + scalar + WRONG_SCALAR),
+                                   {"div_backward": 1, "backward_pass": 1, "tanh_method": 0}),
+            "obj_patches_numpy": (_with(s03, backward_pass=PATCHES_NUMPY + wrong_bp),
+                                  {"div_backward": 1, "backward_pass": 0, "tanh_method": 1}),
+            "obj_fake_exit": (_with(s03, Scalar=FAKE_EXIT + scalar + WRONG_SCALAR),
+                              {"div_backward": 1, "backward_pass": 1, "tanh_method": 0}),
+        },
+        "04_matrix_backprop": {
+            "obj_clears_exercises": (_with(s04, train_epochs=CLEARS_EXERCISES + TRAIN_BY_FIT),
+                                     {"dense_backward": 1, "two_layer_backward": 1,
+                                      "train_epochs": 0}),
+            "obj_fake_exit": (_with(s04, train_epochs=FAKE_EXIT + "def train_epochs(*a, **k):\n"
+                                                                  "    return []\n"),
+                              {"dense_backward": 1, "two_layer_backward": 1, "train_epochs": 0}),
+        },
+    }
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     base = tmp_path_factory.mktemp("grading")
@@ -237,6 +295,12 @@ def course(tmp_path_factory):
     target = course / "submitted" / "delegating" / "04_matrix_backprop" / "04_matrix_backprop.ipynb"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(delegating))
+    # the exercises whose checks use the student's objects, tampered with (03 and 04)
+    for stem, classmates in _object_class(course).items():
+        for student, (nb, _) in classmates.items():
+            target = course / "submitted" / student / stem / f"{stem}.ipynb"
+            target.parent.mkdir(parents=True)
+            target.write_text(json.dumps(nb))
     # the reference solutions of every notebook with exercises
     for path in GRADED:
         target = course / "submitted" / "reference" / path.stem / path.name
@@ -249,6 +313,7 @@ def course(tmp_path_factory):
     log += _run(course, "nbgrader", "export", "--to", str(base / "grades.csv"))
     report = _run(course, "mlbook.grading.nbgrader_plugins", "report", check=False)
     return {"dir": course, "log": log, "students": students, "walker": walker[0],
+            "object_class": _object_class(course),
             "csv": base / "grades.csv", "report": report}
 
 
@@ -281,6 +346,24 @@ def test_feedback_agrees_with_the_gradebook(course):
     for student in list(course["students"]) + [course["walker"]]:
         got = {k[len("check-"):]: int(v) for k, v in _grades(course["dir"], CLASS, student).items()}
         assert _feedback_verdicts(course["dir"], CLASS, student, got) == got, student
+
+
+@needs_sandbox
+def test_tampering_with_an_exercise_that_uses_objects_costs_that_exercise_only(course):
+    """03's backward_pass and tanh_method, 04's train_epochs: the delegation rule switched off at
+    def time, the result class patched in a class body, numpy and mlbook patched at import, a
+    fake verdict then os._exit — each scores 0 for its exercise, the others keep their points,
+    and the feedback shows ✅ exactly where the gradebook has the point."""
+    wrong = []
+    for stem, classmates in course["object_class"].items():
+        for student, (_, expected) in classmates.items():
+            got = {k[len("check-"):]: v for k, v in _grades(course["dir"], stem, student).items()}
+            if got != expected:
+                wrong.append((stem, student, expected, got))
+            shown = _feedback_verdicts(course["dir"], stem, student, OBJECT_EXERCISES[stem])
+            if shown != {k: int(v) for k, v in got.items()}:
+                wrong.append((stem, student, "feedback", shown, got))
+    assert not wrong, wrong
 
 
 @needs_sandbox

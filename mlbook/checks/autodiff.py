@@ -21,7 +21,7 @@ import numpy as np
 
 from .core import (CORRECT, WRONG, Budget, Case, CheckResult, NotAttempted,
                    not_attempted, short, type_name, check_function, compare_output,
-                   guarded_call, register_hints)
+                   guarded_call, register_hints, driver, is_class)
 
 __all__ = ["check_mul_backward", "check_div_backward", "check_backward_pass", "check_tanh_method",
            "mul_backward_reference"]
@@ -105,52 +105,79 @@ def _diagnose_tanh_grad(got, x):
     return None
 
 
+def _plainish(value):
+    """A number or array as it is; anything else as its short description (plain data)."""
+    if type(value) in (int, float, str, bool, type(None)) or isinstance(value, np.number):
+        return value
+    if isinstance(value, np.ndarray) and not value.dtype.hasobject:
+        return value
+    return f"{type_name(value)}: {short(value)}"
+
+
+@driver
+def _tanh_probe(cls, x):
+    """Build ``cls(x)``, call ``.tanh()`` on it and describe the result in plain data."""
+    try:
+        node = cls(x)
+    except Exception as exc:  # noqa: BLE001
+        return {"build_error": f"{type(exc).__name__}: {exc}"}
+    if not callable(getattr(type(node), "tanh", None)):
+        return {"no_tanh": True}
+    out = node.tanh()
+    children = tuple(getattr(out, "children", ()) or ())
+    return {"is_node": isinstance(out, cls), "type": type_name(out), "short": short(out),
+            "none": out is None, "same": out is node,
+            "input_kept": getattr(node, "data", None) == x,
+            "input_data": short(getattr(node, "data", None)),
+            "value": _plainish(getattr(out, "data", None)),
+            "n_children": len(children), "child_is_self": len(children) == 1 and children[0] is node,
+            "local_grads": [_plainish(g) for g in tuple(getattr(out, "local_grads", ()) or ())]}
+
+
 def check_tanh_method(cls):
     """Check the ``tanh`` method of a Value-like class (pass the class: ``check_tanh_method(Scalar)``)."""
     exercise = "tanh_method"
-    if not isinstance(cls, type):
+    if not is_class(cls):
         return CheckResult(WRONG, exercise,
                            f"expected the class itself, got {type_name(cls)} — call "
                            f"check_tanh_method(Scalar), not check_tanh_method(Scalar(1.0))")
     name = cls.__name__
-    if not callable(getattr(cls, "tanh", None)):
-        return CheckResult(WRONG, exercise, f"{name} has no tanh method")
     budget = Budget()
     for x in _TANH_POINTS:
         where = f"{name}({x:g}).tanh()"
         try:
-            node = cls(x)
-        except Exception as exc:  # noqa: BLE001
-            return CheckResult(WRONG, exercise, f"could not build {name}({x:g}): "
-                                                f"{type(exc).__name__}: {exc}")
-        try:
-            out, error = guarded_call(lambda: node.tanh(), Case(label=where), budget=budget,
-                                       exercise=exercise)
+            got, error = guarded_call(_tanh_probe, Case(cls, x, label=where), budget=budget,
+                                      exercise=exercise)
         except NotAttempted:
             return not_attempted(exercise)
+        if isinstance(got, dict) and got.get("no_tanh"):
+            return CheckResult(WRONG, exercise, f"{name} has no tanh method")
         if error:
             return CheckResult(WRONG, exercise, f"{where}: your method {error}")
-        if not isinstance(out, cls):
-            extra = " — is a `return` statement missing?" if out is None else ""
+        if not isinstance(got, dict) or "build_error" in got or "is_node" not in got:
+            return CheckResult(WRONG, exercise, f"could not build {name}({x:g}): "
+                                                f"{got.get('build_error') if isinstance(got, dict) else short(got)}")
+        if not got["is_node"]:
+            extra = " — is a `return` statement missing?" if got["none"] else ""
             return CheckResult(WRONG, exercise,
                                f"{where} should return a new {name} node (so it can join the "
-                               f"graph), got {type_name(out)}: {short(out)}{extra}")
-        if out is node:
+                               f"graph), got {got['type']}: {got['short']}{extra}")
+        if got["same"]:
             return CheckResult(WRONG, exercise, f"{where} returned the node itself; create a "
                                                 f"new {name} for the result")
-        if getattr(node, "data", None) != x:
+        if not got["input_kept"]:
             return CheckResult(WRONG, exercise, f"{where} changed the input's data to "
-                                                f"{short(getattr(node, 'data', None))}")
-        problem = compare_output(getattr(out, "data", None), math.tanh(x))
+                                                f"{got['input_data']}")
+        problem = compare_output(got["value"], math.tanh(x))
         if problem:
             return CheckResult(WRONG, exercise, f"{where}: the value (.data) is wrong: {problem}")
-        children = tuple(getattr(out, "children", ()) or ())
-        locals_ = tuple(getattr(out, "local_grads", ()) or ())
-        if len(children) != 1 or children[0] is not node:
+        locals_ = tuple(got["local_grads"])
+        if not got["child_is_self"]:
+            n = got["n_children"]
             return CheckResult(WRONG, exercise,
                                f"{where}: the new node's children should be exactly (self,), the "
-                               f"node tanh was called on; got {len(children)} child(ren)"
-                               + (" — the gradient can never reach the input" if not children else ""))
+                               f"node tanh was called on; got {n} child(ren)"
+                               + (" — the gradient can never reach the input" if not n else ""))
         if len(locals_) != 1:
             return CheckResult(WRONG, exercise,
                                f"{where}: local_grads should hold one number per child (one here), "
@@ -366,6 +393,28 @@ def _topo_nodes(root):
     return order
 
 
+def _graph_spec(root):
+    """A Value graph as plain data: ``(nodes, pairs)`` with nodes ``[data, [child indices],
+    [local grads], label]`` in topological order, and ``pairs`` as :func:`_copy_graph`'s."""
+    _, pairs = _copy_graph(root)
+    index = {id(n): k for k, (_, n) in enumerate(pairs)}
+    nodes = [[n.data, [index[id(c)] for c in n.children], list(n.local_grads), n.label]
+             for _, n in pairs]
+    return nodes, pairs
+
+
+@driver
+def _backward_run(backward_pass, nodes, root):
+    """Build bare nodes from ``nodes`` (see :func:`_graph_spec`), run ``backward_pass`` on node
+    ``root`` and return every node's ``.grad`` and ``.data`` afterwards."""
+    made = []
+    for data, kids, local_grads, label in nodes:
+        made.append(_Node(float(data), tuple(made[int(k)] for k in kids),
+                          tuple(float(g) for g in local_grads), str(label)))
+    backward_pass(made[int(root)])
+    return [_plainish(n.grad) for n in made], [_plainish(n.data) for n in made]
+
+
 def check_backward_pass(backward_pass):
     """Check ``backward_pass(root)``: afterwards every node of root's graph holds d root / d node."""
     exercise = "backward_pass"
@@ -377,27 +426,33 @@ def check_backward_pass(backward_pass):
     for description, root in _graphs():
         root.zero_grad()
         root.backward()
-        node_root, pairs = _copy_graph(root)
+        nodes, pairs = _graph_spec(root)
+        root_index = next(k for k, (v, _) in enumerate(pairs) if v is root)
         try:
-            _, error = guarded_call(backward_pass, Case(node_root, label=description),
-                                    budget=budget, printed=printed, exercise=exercise)
+            got, error = guarded_call(_backward_run, Case(backward_pass, nodes, root_index,
+                                                          label=description),
+                                      budget=budget, printed=printed, exercise=exercise)
         except NotAttempted:
             return not_attempted(exercise)
         if error:
             return CheckResult(WRONG, exercise, f"On {description}: your function {error}")
+        grads, datas = got
+        numbers = [isinstance(g, (int, float, np.number)) and not isinstance(g, bool)
+                   for g in grads]
         bad = []
-        for value, node in pairs:
-            got = node.grad
+        for k, (value, node) in enumerate(pairs):
+            got_k = grads[k]
             try:
-                ok = isinstance(got, (int, float, np.number)) and not isinstance(got, bool) \
-                    and bool(np.isclose(float(got), value.grad, rtol=1e-9, atol=1e-12))
+                ok = numbers[k] and bool(np.isclose(float(got_k), value.grad, rtol=1e-9,
+                                                    atol=1e-12))
             except (TypeError, ValueError):
                 ok = False
             if not ok:
-                bad.append((node, value.grad, got))
+                bad.append((node, value.grad, got_k))
         if bad:
-            node, want, got = bad[0]
-            got_txt = f"{float(got):.9g}" if isinstance(got, (int, float, np.number)) else short(got)
+            node, want, got_k = bad[0]
+            got_txt = (f"{float(got_k):.9g}" if isinstance(got_k, (int, float, np.number))
+                       else short(got_k))
             msg = (f"On {description}:\n{len(bad)} of {len(pairs)} nodes have a wrong .grad; "
                    f"{node.label}: expected d root/d {node.label} = {want:.9g}, got {got_txt}")
             for kind, sentence in _WRONG_BACKWARD:
@@ -406,13 +461,12 @@ def check_backward_pass(backward_pass):
                     _wrong_backward(kind)(twin_root)
                 except RecursionError:
                     continue
-                if all(np.isclose(float(n.grad), float(s.grad), rtol=1e-9, atol=1e-12)
-                       for (_, n), (_, s) in zip(twin_pairs, pairs)
-                       if isinstance(s.grad, (int, float, np.number))):
+                if all(np.isclose(float(n.grad), float(g), rtol=1e-9, atol=1e-12)
+                       for (_, n), g, number in zip(twin_pairs, grads, numbers) if number):
                     msg += f"\nHint: {sentence}"
                     break
             return CheckResult(WRONG, exercise, msg)
-        changed = [n.label for v, n in pairs if n.data != float(v.data)]
+        changed = [n.label for (v, n), d in zip(pairs, datas) if d != float(v.data)]
         if changed:
             return CheckResult(WRONG, exercise, f"On {description}: the backward pass changed "
                                                 f"the value (.data) of {changed[0]}; it may only "

@@ -23,7 +23,6 @@ best one's, a network that only works with two layers, ...) and names the one th
 the student's numbers.
 
 """
-import inspect
 
 import numpy as np
 
@@ -39,9 +38,10 @@ from mlbook.layers import convolutional as _conv_layers
 from mlbook.layers import dense as _dense_layers
 from mlbook.layers import training as _training
 
+from .core import grading_seed
 from .core import (CORRECT, NOT_ATTEMPTED, WRONG, Budget, Case, CheckResult, NotAttempted,
                    check_function, close_to, compare_output, declare_exercise, guarded_call,
-                   not_attempted, register_hints, short, type_name)
+                   not_attempted, register_hints, short, type_name, driver, is_class)
 
 __all__ = ["check_linear", "check_relu_forward", "check_relu_backward",
            "check_softmax_cross_entropy", "check_grad_check", "check_gradient_errors",
@@ -52,21 +52,24 @@ __all__ = ["check_linear", "check_relu_forward", "check_relu_backward",
 # --------------------------------------------------------------------------------------------
 # what each exercise may not call (the delegation rule, enforced by mlbook.checks.core)
 
-_LAYERS = [_dense_layers.Dense, _dense_layers.Sequential, _dense_layers.ReLU, _training.fit]
+import sys as _sys
+
+# this module too: its reference solutions (_Linear, _Net, _train, ...) are answers
+_THIS = _sys.modules[__name__]
+_LAYERS = [_dense_layers.Dense, _dense_layers.Sequential, _dense_layers.ReLU, _training.fit, _THIS]
 declare_exercise("Linear", off_limits=_LAYERS)
-declare_exercise("relu_forward", off_limits=[mlbook.activations.relu, _dense_layers.ReLU])
-declare_exercise("relu_backward", off_limits=[mlbook.activations.relu_grad, _dense_layers.ReLU])
+declare_exercise("relu_forward", off_limits=[mlbook.activations.relu, _dense_layers.ReLU, _THIS])
+declare_exercise("relu_backward", off_limits=[mlbook.activations.relu_grad, _dense_layers.ReLU, _THIS])
 declare_exercise("softmax_cross_entropy",
                  off_limits=[mlbook.losses, mlbook.activations.softmax,
-                             mlbook.activations.log_softmax])
-declare_exercise("grad_check", off_limits=[mlbook.gradcheck])
-declare_exercise("gradient_errors", off_limits=[mlbook.gradcheck])
-declare_exercise("sgd_momentum_step", off_limits=[mlbook.optim])
+                             mlbook.activations.log_softmax, _THIS])
+declare_exercise("grad_check", off_limits=[mlbook.gradcheck, _THIS])
+declare_exercise("sgd_momentum_step", off_limits=[mlbook.optim, _THIS])
 declare_exercise("Net", off_limits=_LAYERS)
 # the data loaders too: a train that fetched the held-out digits itself could train on them
 _TRAINING = _LAYERS + [mlbook.optim, mlbook.losses, mlbook.ladder, mlbook.datasets.mnist]
-declare_exercise("maxpool_backward", off_limits=[mlbook.conv, _conv_layers.MaxPool2D])
-declare_exercise("conv_input_grad", off_limits=[mlbook.conv, _conv_layers.Conv2D])
+declare_exercise("maxpool_backward", off_limits=[mlbook.conv, _conv_layers.MaxPool2D, _THIS])
+declare_exercise("conv_input_grad", off_limits=[mlbook.conv, _conv_layers.Conv2D, _THIS])
 
 def _call(fn, case, *, exercise, budget=None, printed=None):
     """guarded_call, always with the exercise's name (its delegation rule applies)."""
@@ -324,6 +327,7 @@ def _fd(f, x):
 # --------------------------------------------------------------------------------------------
 # Linear
 
+@driver
 def _linear_run(cls, X, W, b, dY, *, mode="once", X_before=None):
     """Build ``cls`` with weights W, b (written into its arrays), then forward / backward.
 
@@ -386,7 +390,7 @@ def check_linear(Linear):
     """Check the class ``Linear(n_in, n_out, rng)``: ``forward(X) -> Y`` keeps X, and
     ``backward(dY) -> dX`` fills ``grads["W"]`` and ``grads["b"]`` (replacing them)."""
     exercise = "Linear"
-    if not inspect.isclass(Linear):
+    if not is_class(Linear):
         return _not_a("class", exercise, Linear, "check_linear(Linear), not Linear(...)")
     rng = np.random.default_rng(110)
 
@@ -577,6 +581,7 @@ def _gc_function(kind, x):
     raise ValueError(kind)
 
 
+@driver
 def _gc_run(grad_check, kind, x0, h):
     x = x0.copy()
     out = grad_check(_gc_function(kind, x), x, h)
@@ -667,6 +672,30 @@ def _ge_reference(layer_slip):
     return out
 
 
+@driver
+def _ge_run(gradient_errors, slip, X, y):
+    """``gradient_errors`` on the check's layer (with its slip); returns what it returned."""
+    got = gradient_errors(_Linear(5, 3, rng=7, slip=slip), X, y)
+    if isinstance(got, dict) and all(isinstance(k, str) for k in got):
+        return {k: _plainish(v) for k, v in got.items()}
+    return _plainish(got)
+
+
+def _plainish(value):
+    """Numbers, strings and arrays as they are; anything else as its short description."""
+    if type(value) in (int, float, str, bool, type(None)) or isinstance(value, np.number):
+        return value
+    if isinstance(value, np.ndarray) and not value.dtype.hasobject:
+        return value
+    if type(value) in (list, tuple):
+        return type(value)(_plainish(v) for v in value)
+    return f"{type_name(value)}: {short(value)}"
+
+
+# the layer it is given is the check's _Linear: calling its methods is the exercise
+declare_exercise("gradient_errors", off_limits=[mlbook.gradcheck, _THIS], may_use=[_Linear])
+
+
 def check_gradient_errors(gradient_errors):
     """Check ``gradient_errors(layer, X, y) -> {"W": e, "b": e, "X": e}``: the relative errors
     that the student's grad_check finds for ``softmax_cross_entropy(layer.forward(X), y)``, on a
@@ -679,9 +708,8 @@ def check_gradient_errors(gradient_errors):
                         ("dW", "a Linear layer whose backward returns 1.5 × the right dW"),
                         ("dX", "a Linear layer whose backward returns -dX")]:
         X, y = _ge_data()
-        layer = _Linear(5, 3, rng=7, slip=slip)
         try:
-            got, error = _call(gradient_errors, Case(layer, X, y, label=label),
+            got, error = _call(_ge_run, Case(gradient_errors, slip, X, y, label=label),
                                exercise=exercise, budget=budget)
         except NotAttempted:
             return not_attempted(exercise)
@@ -716,6 +744,7 @@ def check_gradient_errors(gradient_errors):
 # --------------------------------------------------------------------------------------------
 # sgd_momentum_step
 
+@driver
 def _momentum_run(step, p0, g_seq, lr, momentum):
     """Three steps on {"W", "b"}; returns (W and b after each step, velocity after each step,
     whether the original arrays were updated in place)."""
@@ -787,6 +816,7 @@ def check_sgd_momentum_step(sgd_momentum_step):
 # --------------------------------------------------------------------------------------------
 # Net
 
+@driver
 def _net_run(cls, sizes, X, dout, *, values_seed, twice=False):
     """Build ``cls(sizes, rng=0)``, write known values into its params (in place), forward X,
     backward dout. Returns (out, dX, grads in the order W1, b1, W2, ...)."""
@@ -816,6 +846,7 @@ class _NetShape(Exception):
     """Params or grads not keyed "W1", "b1", ... (caught and reported by check_net)."""
 
 
+@driver
 def _net_keys(cls, sizes):
     """None if ``cls(sizes).params`` and, after a forward/backward, ``.grads`` have the keys
     W1, b1, ..., else the message saying what they have."""
@@ -855,7 +886,7 @@ def check_net(Net):
     """Check the class ``Net(sizes, rng)``: Linear → ReLU → … → Linear for ANY number of layers,
     ``forward(X)``, ``backward(dout) -> dX``, ``params`` and ``grads`` as dicts "W1", "b1", …"""
     exercise = "Net"
-    if not inspect.isclass(Net):
+    if not is_class(Net):
         return _not_a("class", exercise, Net, "check_net(Net), not Net(...)")
     rng = np.random.default_rng(117)
 
@@ -968,6 +999,18 @@ def _floats(value):
         return None
 
 
+@driver
+def _train_run(train, X, y, X_val, y_val, **settings):
+    """Train the check's network with ``train``; return (its history, the parameters after)."""
+    net = _train_net()
+    got = train(net, X, y, X_val, y_val, **settings)
+    if isinstance(got, dict) and all(isinstance(k, str) for k in got):
+        got = {k: _plainish(v) for k, v in got.items()}
+    else:
+        got = _plainish(got)
+    return got, {k: v.copy() for k, v in net.params.items()}
+
+
 def check_train(train):
     """Check ``train(net, X, y, X_val, y_val, *, epochs, batch_size, lr, momentum, seed)``
     against the reference loop, on a 2-16-3 network and 90 spiral points."""
@@ -975,22 +1018,21 @@ def check_train(train):
     if not callable(train):
         return _not_a("function", exercise, train, "check_train(train)")
     X, y, X_val, y_val = _train_data()
-    net = _train_net()
     settings = ", ".join(f"{k}={v}" for k, v in _TRAIN_SETTINGS.items())
     label = f"a 2-16-3 ReLU net, 60 spiral points (validation: 30), {settings}"
     try:
-        got, error = _call(train, Case(net, X, y, X_val, y_val, **_TRAIN_SETTINGS, label=label),
-                           exercise=exercise)
+        answer, error = _call(_train_run, Case(train, X, y, X_val, y_val, **_TRAIN_SETTINGS,
+                                               label=label), exercise=exercise)
     except NotAttempted:
         return not_attempted(exercise)
     head = f"On input {label}:\n"
     if error:
         return _wrong(exercise, head + f"your function {error}")
+    got, got_params = answer
     if not isinstance(got, dict) or not {"train_loss", "val_acc", "best_epoch"} <= set(got):
         return _wrong(exercise, head + "expected the history dict with keys 'train_loss', "
                                        f"'val_acc', 'best_epoch', got {short(got)}")
     expected, params = _train_reference()
-    got_params = {k: v.copy() for k, v in net.params.items()}
     problems = []
     for key in ("val_acc", "train_loss", "best_epoch"):
         p = compare_output(_floats(got[key]) if key != "best_epoch" else got[key],
@@ -1043,23 +1085,27 @@ def digits_data():
     return X[:k], y[:k], X[k:], y[k:], X_test, y_test
 
 
-declare_exercise("train", off_limits=_TRAINING + [digits_data])
+declare_exercise("train", off_limits=_TRAINING + [digits_data], may_use=[_Net])  # the net it is given
 declare_exercise("digits", off_limits=_TRAINING + [digits_data])
 
 
-def _digits_run(Net, train, X, y, X_val, y_val, X_test, y_test):
+@driver(replay=False)         # 10 s a run: its hidden case is the grading-time order
+def _digits_run(Net, train, X, y, X_val, y_val, X_test, seed):
+    """Train the student's Net with their train; return (the history's best epoch, the
+    trained net's logits on X_test) — the labels of X_test stay with the checker."""
     s = DIGITS_SETTINGS
-    net = Net(list(s["sizes"]), rng=s["seed"])
+    net = Net(list(s["sizes"]), rng=seed)
     history = train(net, X, y, X_val, y_val, epochs=s["epochs"], batch_size=s["batch_size"],
-                    lr=s["lr"], momentum=s["momentum"], seed=s["seed"])
-    return history, float(np.mean(np.argmax(net.forward(X_test), axis=1) == y_test))
+                    lr=s["lr"], momentum=s["momentum"], seed=seed)
+    best = history.get("best_epoch") if isinstance(history, dict) else None
+    return _plainish(best), np.asarray(net.forward(X_test), dtype=float)
 
 
 def check_digits(Net, train):
     """Train the student's own ``Net`` with their ``train`` on the course's digits
     (:data:`DIGITS_SETTINGS`) and report the held-out accuracy; ✅ at ≥ 95 %."""
     exercise = "digits"
-    if not inspect.isclass(Net):
+    if not is_class(Net):
         return _not_a("class", exercise, Net, "check_digits(Net, train)")
     if not callable(train):
         return _not_a("function", exercise, train, "check_digits(Net, train)")
@@ -1068,9 +1114,15 @@ def check_digits(Net, train):
              f"batches of {s['batch_size']}, lr {s['lr']}, momentum {s['momentum']}), tested on "
              f"the 2,000 held-out digits")
     budget = Budget(DIGITS_BUDGET)
+    X, y, X_val, y_val, X_test, y_test = digits_data()
+    shuffle = grading_seed(None)     # when grading: the held-out digits in an order drawn then
+    if shuffle is not None:
+        order = np.random.default_rng(shuffle).permutation(len(y_test))
+        X_test, y_test = X_test[order], y_test[order]
     try:
-        got, error = _call(lambda *data: _digits_run(Net, train, *data),
-                           Case(*digits_data(), label=label), exercise=exercise, budget=budget)
+        got, error = _call(lambda *data: _digits_run(Net, train, *data, s["seed"]),
+                           Case(X, y, X_val, y_val, X_test, label=label), exercise=exercise,
+                           budget=budget)
     except NotAttempted:
         return CheckResult(NOT_ATTEMPTED, exercise, "Net and train must be written first "
                                                    "(check_net and check_train ✅).")
@@ -1082,11 +1134,15 @@ def check_digits(Net, train):
                                 f"slower: set OPENBLAS_NUM_THREADS=1 before starting Jupyter.)")
     if error:
         return _wrong(exercise, f"{label}:\nyour code {error}")
-    history, accuracy = got
+    best, logits = got
+    logits = np.asarray(logits) if isinstance(logits, np.ndarray) else None
+    if logits is None or logits.shape != (len(y_test), 10):
+        return _wrong(exercise, f"{label}:\nnet.forward(X_test) should return logits of shape "
+                                f"({len(y_test)}, 10)")
+    accuracy = float(np.mean(np.argmax(logits, axis=1) == y_test))
     if not accuracy >= DIGITS_TARGET:
         return _wrong(exercise, f"{label}: {100 * accuracy:.2f} % held-out accuracy, below "
                                 f"{100 * DIGITS_TARGET:.0f} %. Do check_net and check_train pass?")
-    best = history.get("best_epoch") if isinstance(history, dict) else None
     return CheckResult(CORRECT, exercise,
                        f"Your own network: {100 * accuracy:.2f} % of the 2,000 held-out digits "
                        f"right (best epoch {best}) — every line of it yours.")

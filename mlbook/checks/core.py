@@ -32,6 +32,11 @@ a layer's ``backward``, ``fit``, through a helper — makes the check ❌, namin
 and saying that the exercise is to write it. Removing the watch is ❌ too. Only the student's
 calls are watched, not the checker's own use of mlbook to build inputs and references.
 
+A checker that needs the student's live objects (a class, a function given a model or a graph)
+uses them only in its *drivers* (:func:`driver`): plain data in, plain data out. In a notebook
+a driver is an ordinary call; when grading (:mod:`mlbook.grading.worker`) it runs in the process
+holding the student's code while the checker judges what comes back in another one.
+
 A cell that uses a student's function outside its check wraps those lines in
 ``with needs("train_epochs"):`` — until the function is written, the cell shows ⏳ instead of
 stopping Run All.
@@ -255,6 +260,152 @@ def declare_exercise(name, *, off_limits, may_use=()):
     return rule
 
 
+# --------------------------------------------------------------------------------------------
+# drivers: the part of a checker that handles the student's live objects
+
+DRIVERS = {}        # "module.qualname" -> the undecorated driver function
+
+
+def driver(fn=None, *, replay=True):
+    """Mark ``fn`` as a checker's *driver*: the one place where the student's live objects (a
+    class, a function given objects) are used. A driver takes the student's class or function
+    and plain data (numbers, strings, arrays, tuples, lists, dicts, numpy Generators) and returns
+    plain data; the checker judges what it returns. In a notebook the call is an ordinary call.
+    When grading (:mod:`mlbook.grading.worker`), the checker runs in a trusted process where the
+    student's names are stand-ins: a stand-in among the arguments sends the call to the process
+    holding the student's code, which runs the driver there and answers with plain data only."""
+    if fn is None:
+        return lambda f: driver(f, replay=replay)
+    key = f"{fn.__module__}.{fn.__qualname__}"
+    DRIVERS[key] = fn
+    if not replay:
+        NOT_REPLAYED.add(key)
+
+    def call(*args, **kwargs):
+        for value in list(args) + list(kwargs.values()):
+            remote = getattr(type(value), "_mlbook_drive", None)   # on the type: never the
+            if remote is not None:                                  # student's own attribute
+                return remote(value, key, args, kwargs)
+        return fn(*args, **kwargs)
+    call.__name__, call.__qualname__, call.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    call.__module__, call.driver_key = fn.__module__, key
+    return call
+
+
+def _inner_codes(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _inner_codes(const)
+
+
+def _mlbook_object(obj):
+    return str(getattr(obj, "__module__", "") or "").startswith("mlbook")
+
+
+def helpers_of(fn, *, into=None, seen=None):
+    """Code objects of the mlbook functions (and methods of the mlbook classes) that ``fn``
+    names, transitively: what a driver itself calls (see :func:`driver`), as opposed to the
+    student's code it runs."""
+    into = set() if into is None else into
+    seen = set() if seen is None else seen
+    code, home = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
+    if not isinstance(code, types.CodeType) or id(code) in seen:
+        return into
+    seen.add(id(code))
+    owner = home.get(str(getattr(fn, "__qualname__", "")).split(".")[0])
+    methods = {}                    # a method's self.name(...) calls: its class's own methods
+    if isinstance(owner, type) and _mlbook_object(owner):
+        for klass in reversed(owner.__mro__):
+            if _mlbook_object(klass):
+                methods.update(vars(klass))
+    for inner in _inner_codes(code):
+        for name in inner.co_names:
+            attr = methods.get(name)
+            parts = (attr.fget, attr.fset) if isinstance(attr, property) else (attr,)
+            for part in parts:
+                part = getattr(part, "__func__", part)
+                if isinstance(getattr(part, "__code__", None), types.CodeType):
+                    into.add(part.__code__)
+                    helpers_of(part, into=into, seen=seen)
+            obj = home.get(name)
+            if obj is None or not _mlbook_object(obj) or getattr(obj, "driver_key", None):
+                continue
+            if isinstance(obj, type):
+                plumbing = set()
+                out = {}
+                _class_codes(obj, out, plumbing)
+                for c in list(out) + list(plumbing):
+                    into.add(c)
+                for value in vars(obj).values():
+                    helpers_of(getattr(value, "__func__", value), into=into, seen=seen)
+            elif isinstance(getattr(obj, "__code__", None), types.CodeType):
+                into.add(obj.__code__)
+                helpers_of(obj, into=into, seen=seen)
+    return into
+
+
+_DRIVER_HELPERS = {}
+
+
+def _driver_helpers():
+    """{driver's code: codes of what it may call itself} (computed once)."""
+    if len(_DRIVER_HELPERS) != len(DRIVERS):
+        _DRIVER_HELPERS.clear()
+        for fn in DRIVERS.values():
+            inner = set(_inner_codes(fn.__code__)) - {fn.__code__}   # its comprehensions
+            _DRIVER_HELPERS[fn.__code__] = frozenset(helpers_of(fn) | inner)
+    return _DRIVER_HELPERS
+
+
+def drivers_of(fn):
+    """The drivers a checker ``fn`` reaches by name (through its own helpers too)."""
+    found, seen, todo = [], set(), [fn]
+    while todo:
+        f = todo.pop()
+        code, home = getattr(f, "__code__", None), getattr(f, "__globals__", {})
+        if not isinstance(code, types.CodeType) or id(code) in seen:
+            continue
+        seen.add(id(code))
+        for inner in _inner_codes(code):
+            for name in inner.co_names:
+                obj = home.get(name)
+                key = getattr(obj, "driver_key", None)
+                if key in DRIVERS:
+                    if DRIVERS[key] not in found:
+                        found.append(DRIVERS[key])
+                elif callable(obj) and _mlbook_object(obj) and not isinstance(obj, type):
+                    todo.append(obj)
+    return found
+
+
+def remote_kind(obj):
+    """'class', 'function', ... for a grading stand-in of a student's name, else None."""
+    kind = getattr(type(obj), "_mlbook_kind", None)
+    return kind(obj) if kind is not None else None
+
+
+def is_class(obj):
+    """True for a class (or a grading stand-in of one)."""
+    return inspect.isclass(obj) or remote_kind(obj) == "class"
+
+
+GRADING_SEED = None     # set by the grading worker only: checkers may draw hidden cases from it
+GRADING_SEEDS_DRAWN = 0
+NOT_REPLAYED = set()    # drivers too costly to run again on hidden inputs (they use grading_seed)
+
+
+def grading_seed(default):
+    """``default`` in a notebook; when grading, a seed derived from the grading-time seed (not
+    in the release), for checkers whose cases are drawn rather than listed."""
+    global GRADING_SEEDS_DRAWN
+    if GRADING_SEED is None:
+        return default
+    GRADING_SEEDS_DRAWN += 1
+    extra = [] if default is None else [int(default)]
+    return int(np.random.default_rng([int(GRADING_SEED)] + extra).integers(2 ** 31))
+
+
 def _function_code(fn):
     """The code object of the Python function behind ``fn`` (unwrapping functools.wraps,
     bound methods, staticmethod/classmethod), or None."""
@@ -337,6 +488,10 @@ class _Watch:
 
     def __init__(self, rule):
         off, self.entries = rule.resolve()
+        # a checker's drivers (see driver) run the student's code: what a driver calls itself
+        # (its helpers) is allowed, what it reaches through the student's objects is not
+        self.drivers = _driver_helpers()
+        off = {code: name for code, name in off.items() if code not in self.drivers}
         self.off = dict(off)
         self.off.update(_TAMPER_CODES)
         self.pending = rule.pending()
@@ -362,14 +517,18 @@ class _Watch:
         name = self.off_ids.get(id(frame.f_code))     # code objects compare by value: want identity
         if self.hits or name is None:
             return
-        up = frame.f_back
+        below, up = frame, frame.f_back
         while up is not None:
             c = up.f_code
             if c in self.entries:
                 return                          # called by something the exercise may use
+            if c in self.drivers:
+                if below.f_code in self.drivers[c]:
+                    return                      # the driver's own helper
+                break                           # reached through the student's object
             if c is _WATCHED_CALL_CODE or not c.co_filename.startswith(_MLBOOK_DIR):
                 break                           # reached the student's code
-            up = up.f_back
+            below, up = up, up.f_back
         self.hits.append(f"calls {name}")
 
     def _on_tamper(self, frame, arg):

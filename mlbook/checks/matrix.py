@@ -20,7 +20,7 @@ from mlbook.losses import mse, softmax_cross_entropy
 from mlbook.worked_example import INPUTS, TARGETS, as_matrices
 
 from .core import (WRONG, Case, CheckResult, NotAttempted, close_to, not_attempted, short, type_name,
-                   check_function, compare_output, guarded_call, register_hints)
+                   check_function, compare_output, guarded_call, register_hints, driver)
 
 __all__ = ["check_dense_backward", "check_two_layer_backward", "check_train_epochs"]
 
@@ -346,6 +346,17 @@ def _train_message(label, problem, slip=None):
                        f"On input {label}:\n{problem}" + (f"\nHint: {slip}" if slip else ""))
 
 
+@driver
+def _train_epochs_run(train_epochs, X, y, **settings):
+    """Train the check's model with ``train_epochs``; return (what it returned, the model's
+    parameters afterwards)."""
+    model = _train_model()
+    got = train_epochs(model, X, y, softmax_cross_entropy, **settings)
+    if not isinstance(got, (list, tuple, np.ndarray, int, float, np.number, str, type(None))):
+        got = f"{type_name(got)}: {short(got)}"
+    return got, _params_of(model)
+
+
 def check_train_epochs(train_epochs):
     """Check ``train_epochs(model, X, y, loss_fn, *, lr, epochs, batch_size, seed) -> losses``
     against ``mlbook.layers.fit`` with plain SGD and the same seeded shuffling."""
@@ -355,18 +366,18 @@ def check_train_epochs(train_epochs):
                            f"expected a function, got {type_name(train_epochs)} — pass the "
                            f"function itself: check_train_epochs(train_epochs)")
     X, y = _train_data()
-    model = _train_model()
-    start = _params_of(model)
+    start = _params_of(_train_model())
     label = (f"a 2-8-3 tanh MLP on 30 spiral points, loss_fn=softmax_cross_entropy, "
              f"lr={_TRAIN['lr']}, epochs={_TRAIN['epochs']}, batch_size={_TRAIN['batch_size']}, "
              f"seed={_TRAIN['seed']}")
-    case = Case(model, X, y, softmax_cross_entropy, **_TRAIN)
+    case = Case(train_epochs, X, y, **_TRAIN)
     try:
-        got, error = guarded_call(train_epochs, case, exercise=exercise)
+        answer, error = guarded_call(_train_epochs_run, case, exercise=exercise)
     except NotAttempted:
         return not_attempted(exercise)
     if error:
         return _train_message(label, f"your function {error}")
+    got, got_params = answer
 
     reference = _train_model()
     history = fit(reference, X, y, loss=softmax_cross_entropy, optimizer="sgd",
@@ -389,7 +400,6 @@ def check_train_epochs(train_epochs):
     if problem and not (isinstance(got, np.ndarray) and got.shape == expected_losses.shape
                         and np.isfinite(got).all()):
         return _train_message(label, f"the returned losses: {problem}")
-    got_params = _params_of(model)
     params_problem = None
     unchanged = all(np.array_equal(got_params[k], start[k]) for k in start)
     for name in expected_params:

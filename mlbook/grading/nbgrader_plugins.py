@@ -117,8 +117,6 @@ def _outputs(verdict):
                 + verdict["error"])
     if verdict.get("hidden"):
         text += f"\n   ({verdict['hidden']} hidden case(s) checked as well)"
-    if verdict.get("mode") == "in-process":
-        text += "\n   (checked in the process that ran your code)"
     shown = {"output_type": "display_data", "metadata": {},
              "data": {"text/plain": text,
                       "text/html": f'<pre style="white-space:pre-wrap">{html.escape(text)}</pre>'}}

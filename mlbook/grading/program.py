@@ -109,7 +109,8 @@ class Program:
 
     ``grade_id``, ``exercise`` (``check_x`` without ``check_``), ``check`` (the call),
     ``statements`` (``[{"who": "context"|"student", "code": ...}]`` in notebook order),
-    ``student_names``, ``in_process`` (the check needs a class the student wrote),
+    ``student_names``, ``in_process`` (the check is given a class the student wrote: its
+    checker uses it through its drivers, see :func:`mlbook.checks.core.driver`),
     ``reference`` (the instructor's definitions of the same names) and ``problem`` (a reason to
     give 0 without running anything: the exercise's own cell is missing or does not parse).
     """
@@ -188,5 +189,5 @@ def _slice(program, statements, references, broken, own_cell):
     program.student_names = sorted({n for s in student for n in s.defines})
     args = {n.id for n in ast.walk(call) if isinstance(n, ast.Name)}
     program.in_process = any(s.is_class and s.defines & args for s in student)
-    cells = {s.cell_id for s in student}
-    program.reference = [s.code for gid in cells for s in references.get(gid, [])]
+    # every solution cell so far: the instructor's definitions of what the student's use
+    program.reference = [s.code for stmts in references.values() for s in stmts]

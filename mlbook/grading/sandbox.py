@@ -9,10 +9,12 @@ The course folder (``source/``, ``gradebook.db``, ``submitted/``), the repositor
 its solution notebooks and the instructor's home are not in it at all. Works as root in a
 container too (it needs user namespaces).
 
-Without bubblewrap, as root, the fallback is ``setpriv`` to ``nobody`` in a private temporary
-folder: the student's code then can read what is world-readable, so make the course folder
-``chmod 700``. Anything else refuses to grade (``MLBOOK_SANDBOX=none`` runs without a sandbox:
-for a trusted submission only).
+Without bubblewrap grading refuses to start unless the instructor opts in to a weaker sandbox
+(:data:`NOBODY_EXPOSES` says what it exposes): ``MLBOOK_SANDBOX=nobody`` (as root) runs the
+student's code as ``nobody`` via ``setpriv`` in a private temporary folder — it can then read every
+world-readable file on the machine, including a course folder that is not ``chmod 700`` (the
+solution notebooks in ``source/``), a world-readable checkout and the installed mlbook's
+source — and ``MLBOOK_SANDBOX=none`` runs without any sandbox (for a trusted submission only).
 
 Limits: :data:`TIMEOUT` seconds of wall clock per check (the sandbox is killed after that times
 the number of exercises),
@@ -62,17 +64,28 @@ def _make_copy():
     return _package_copy
 
 
+NOBODY_EXPOSES = (
+    "without bubblewrap the student's code would run as the user nobody, which can read every "
+    "world-readable file on this machine: the course folder's source/ (the solution notebooks) "
+    "and gradebook unless the course folder is chmod 700, a world-readable checkout of the "
+    "repository, other users' world-readable files")
+
+
 def method():
-    """'bwrap', 'nobody' or 'none' (see the module's doc); raises when no sandbox is possible."""
+    """'bwrap', 'nobody' or 'none' (see the module's doc); raises when no sandbox is possible.
+    The weaker ones only when asked for by name (``MLBOOK_SANDBOX=nobody`` or ``none``)."""
     wanted = os.environ.get("MLBOOK_SANDBOX", "auto")
     if wanted == "none":
         return "none"
     if wanted in ("auto", "bwrap") and shutil.which("bwrap"):
         return "bwrap"
-    if wanted in ("auto", "nobody") and os.geteuid() == 0 and shutil.which("setpriv"):
-        return "nobody"
-    raise RuntimeError("no sandbox to grade in: install bubblewrap (apt-get install bubblewrap), "
-                       "or grade as root with setpriv (MLBOOK_SANDBOX=nobody)")
+    if wanted == "nobody":
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            return "nobody"
+        raise RuntimeError("MLBOOK_SANDBOX=nobody needs root and setpriv (util-linux)")
+    raise RuntimeError("no sandbox to grade in: install bubblewrap (apt-get install bubblewrap). "
+                       "To grade anyway with a weaker sandbox, set MLBOOK_SANDBOX=nobody (as "
+                       "root) and know what it exposes: " + NOBODY_EXPOSES)
 
 
 def _python_dirs(hidden):

@@ -16,16 +16,33 @@ Two processes, so that the student's code never shares a process with the verdic
   hands to the checker. Patching mlbook, redefining ``check_*``, a fake result object, writing
   to stdout or ``os._exit`` all happen in the student process and change nothing in the worker.
 
-When the check passes, the worker runs **hidden cases**: every call the checker made, with its
-float inputs perturbed by a random factor drawn from a seed the parent sends only now (never in
-the release), is sent to the student's function and to the instructor's reference solution
-(executed in the worker only after the student process was forked, so the student process never
-holds it); the two outputs are compared with the checker's own :func:`compare_output`.
+A checker that needs the student's live objects — a class (``check_tanh_method(Scalar)``), or
+a function that is given a model or a graph — touches them only in its **drivers**
+(:func:`mlbook.checks.core.driver`): functions that take the student's class or function and
+plain data, and return plain data. In the worker the checker runs as everywhere else; a driver
+given a stand-in sends ``("drive", driver, arguments)`` to the student process, which runs the
+driver there, on the student's objects, and answers with plain data. The verdict is computed in
+the worker, from what came back; nothing the student process runs can change it.
 
-An exercise whose check needs the student's live objects — a class (``check_tanh_method(Scalar)``)
-or arguments that are not plain data (nodes of a graph, a model) — is checked inside the student
-process instead ("in-process"); the verdict says so. The worker then accepts only a plain
-status/message pair from it.
+The delegation rule: in the student process, before the first student statement runs, every
+off-limits function of the exercise (its declared rule) gets code that raises instead
+(:func:`stub_off_limits`); off-limits modules that are not imported give a module that raises.
+The delegation watch of :func:`mlbook.checks.core.guarded_call` runs there too, but the grade does
+not depend on it: clearing ``EXERCISES`` or removing the watch leaves nothing to delegate to.
+Kept are only the functions that the check's drivers, the rule's ``may_use`` functions and the
+off-limits classes' constructors need themselves.
+
+When the check passes, the worker runs **hidden cases** (never in the release):
+
+* every call the checker made — to the student's function or to a driver — with its float inputs
+  perturbed by a random factor drawn from a seed the parent sends only now, is sent to the student
+  process and computed with the instructor's reference solution (executed in the worker only after
+  the student processes were forked); the outputs are compared;
+* a check that passes numpy Generators (random draws: ``he_normal``, ``dropout_forward``) runs
+  again with every generator replaced by one seeded from the grading seed: the draws' statistics
+  must hold for those too, and the answers must change with the generator;
+* a checker may draw its own cases from :func:`mlbook.checks.core.grading_seed` (``digits``:
+  the held-out digits in an order drawn at grading time).
 
 One worker grades all the exercises of a notebook, each in its own student process (all forked
 before the reference solutions are read). It prints one JSON line on stdout: a list with one
@@ -199,7 +216,15 @@ def _exec_all(statements, namespace, only=None):
             exec(compile(item["code"], f"<{item['who']} cell>", "exec"), namespace)
 
 
-def _guarded(fn, args, kwargs, exercise):
+def rule_name(exercise):
+    """The name ``exercise`` is declared under (check_linear's exercise is "Linear")."""
+    from mlbook.checks import core
+    if exercise in core.EXERCISES:
+        return exercise
+    return next((k for k in core.EXERCISES if k.lower() == exercise.lower()), exercise)
+
+
+def _guarded(fn, args, kwargs, exercise, seconds=None):
     """Call the student's ``fn`` with mlbook's guarded_call (delegation rule, copies, budget)."""
     import inspect
     from mlbook.checks import core
@@ -211,8 +236,9 @@ def _guarded(fn, args, kwargs, exercise):
     try:
         # called on these very arguments (not copies): what it changes in place goes back to
         # the checker, whose own guarded_call judges in-place changes as in a notebook
+        budget = core.Budget(seconds) if seconds else None     # a driver: the check's budget
         result, error = core.guarded_call(lambda: fn(*args, **kwargs), core.Case(label=""),
-                                          printed=printed, **extra)
+                                          printed=printed, budget=budget, **extra)
     except core.NotAttempted:
         return {"kind": "not_attempted"}
     if error:
@@ -236,6 +262,25 @@ def _rng_states(args, kwargs):
     return out
 
 
+MARK = "__mlbook_student_name__"     # {MARK: name} in a request: the student's object
+
+
+def _substitute(values, namespace, mark):
+    def sub(v):
+        return namespace.get(v[mark]) if type(v) is dict and set(v) == {mark} else v
+    if isinstance(values, dict):
+        return {k: sub(v) for k, v in values.items()}
+    return [sub(v) for v in values]
+
+
+def _kind(value, name):
+    shown = getattr(value, "__name__", name)
+    shown = shown if isinstance(shown, str) and shown.isidentifier() else name
+    kind = ("class" if isinstance(value, type) else "function" if callable(value)
+            else "missing" if value is None else type(value).__name__)
+    return {"kind": kind, "name": shown[:80]}
+
+
 def student_main(program, rfd, wfd, memory_bytes):
     """Body of the forked student process: never returns."""
     try:
@@ -244,18 +289,23 @@ def student_main(program, rfd, wfd, memory_bytes):
             os.dup2(devnull, fd)
         if memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        # for an in-process check: mlbook's checker, its result class and a fingerprint of
-        # mlbook's code, all taken before any student code runs
-        import mlbook.checks
-        check_name = program["check"].split("(", 1)[0]
-        trusted = (getattr(mlbook.checks, check_name, None), mlbook.checks.core.CheckResult,
-                   _fingerprint, _same_code, _check_here, _guarded, pack, send, receive)
-        checker, cls, fingerprint, same_code, check_here, guarded, pack_, send_, receive_ = trusted
-        before = fingerprint()
-        namespace = {"__name__": "__main__"}
+        from mlbook.checks import core
+        # taken before any student code runs (what the student's code rebinds later is not used)
+        drivers = dict(core.DRIVERS)
+        guarded, pack_, send_, receive_, substitute, marker, kind_of = (
+            _guarded, pack, send, receive, _substitute, MARK, _kind)
+        exercise = rule_name(program["exercise"])
+        namespace, stubbed = {"__name__": "__main__"}, False
         try:
-            _exec_all(program["statements"], namespace)
-            ready = {"kind": "ready"}
+            for item in program["statements"]:
+                if item["who"] == "student" and not stubbed:
+                    stub_off_limits(exercise, program["check"])
+                    stubbed = True
+                _exec_all([item], namespace)
+            if not stubbed:
+                stub_off_limits(exercise, program["check"])
+            ready = {"kind": "ready", "names": {n: kind_of(namespace.get(n), n)
+                                                for n in program["student_names"]}}
         except BaseException as exc:  # noqa: BLE001 — reported to the worker
             ready = {"kind": "broken", "message": f"{type(exc).__name__}: {exc}"}
         send_(wfd, pack_(ready))
@@ -263,13 +313,13 @@ def student_main(program, rfd, wfd, memory_bytes):
             request = pickle.loads(receive_(rfd))        # from the trusted worker
             if request[0] == "call":
                 _, name, args, kwargs = request
-                answer = guarded(namespace.get(name), args, kwargs, program["exercise"])
-            else:                                         # "check": run the check in here
-                answer = check_here(program["check"], namespace, checker, cls)
-                if not same_code(before, fingerprint()):
-                    answer = {"kind": "verdict", "status": "wrong",
-                              "message": "your code changed mlbook's own code (a checker, the "
-                                         "result class, ...): that earns nothing"}
+                answer = guarded(namespace.get(name), args, kwargs, exercise)
+            else:                                         # "drive": a checker's driver
+                _, key, args, kwargs = request
+                fn = drivers.get(key)
+                answer = guarded(fn, substitute(args, namespace, marker),
+                                 substitute(kwargs, namespace, marker), exercise,
+                                 float(program.get("deadline") or 150.0))
             try:
                 data = pack_(answer)
             except NotPlain as exc:
@@ -282,8 +332,8 @@ def student_main(program, rfd, wfd, memory_bytes):
 
 
 def _import_mlbook():
-    """Import the modules a checker may reach (not the widgets, plots and sympy), so that the
-    fingerprint covers them before the student's code runs."""
+    """Import the modules a checker may reach (not the widgets, plots and sympy), before the
+    student processes are forked (their off-limits functions are replaced there)."""
     import importlib
     import pkgutil
     skip = ("mlbook.widgets", "mlbook.plots", "mlbook.grading", "mlbook.symbolic")
@@ -301,45 +351,78 @@ def _import_mlbook():
                 todo.append(info.name)
 
 
-def _same_code(before, after):
-    """Every mark taken before is unchanged (modules imported since add marks; that is fine)."""
-    now = dict(after)
-    return all(now.get(key) == value for key, value in before)
+OFF_LIMITS_TEXT = ("calls {name}, mlbook's own implementation of what this exercise asks for "
+                   "(not available while grading {exercise}) — the exercise is to write it "
+                   "yourself (numpy is fine)")
 
 
-def _fingerprint():
-    """Identity of every function, class attribute and module attribute of mlbook and numpy's
-    top level: changes when student code patches them."""
-    marks = []
-    for name, module in sorted(sys.modules.items()):
-        if not (name == "mlbook" or name.startswith("mlbook.") or name == "numpy"):
-            continue
-        for key, value in sorted(vars(module).items()):
-            marks.append(((name, key), (id(value), id(getattr(value, "__code__", None)))))
-            if isinstance(value, type) and str(value.__module__).startswith("mlbook"):
-                for k, v in sorted(vars(value).items()):
-                    marks.append(((name, key, k), (id(v), id(getattr(v, "__code__", None)))))
-    return marks
-
-
-def _check_here(check, namespace, checker, cls):
-    """In-process check (the exercise needs the student's live objects), with the checker
-    and result class taken before the student's code ran."""
-    if checker is None:
-        return {"kind": "verdict", "status": "wrong", "message": "no such check in mlbook"}
-    scope = dict(namespace)
-    scope[check.split("(", 1)[0]] = checker
+def _refusing(code, name, exercise):
+    """A code object that raises, with as many free variables as ``code`` (so that it can
+    replace ``code`` in its function)."""
+    free = [f"_v{k}" for k in range(len(code.co_freevars))]
+    text = OFF_LIMITS_TEXT.format(name=name, exercise=exercise)
+    src = ("def _outer():\n" + "".join(f"    {v} = None\n" for v in free)
+           + "    def stub(*args, **kwargs):\n"
+           + (f"        ({', '.join(free)},)\n" if free else "")
+           + f"        raise RuntimeError({text!r})\n    return stub\n")
+    scope = {}
+    exec(compile(src, code.co_filename, "exec"), scope)
+    stub = scope["_outer"]().__code__
     try:
-        result = eval(compile(check, "<check cell>", "eval"), scope)
-    except BaseException as exc:  # noqa: BLE001
-        return {"kind": "verdict", "status": "wrong", "message": f"the check raised {type(exc).__name__}"}
-    if type(result) is not cls:
-        return {"kind": "verdict", "status": "wrong",
-                "message": "the check did not return mlbook's CheckResult (was it replaced?)"}
-    fields = object.__getattribute__(result, "__dict__")
-    status, message = fields.get("status"), fields.get("message")
-    return {"kind": "verdict", "status": status if type(status) is str else "wrong",
-            "message": message if type(message) is str else ""}
+        return stub.replace(co_name=code.co_name, co_firstlineno=code.co_firstlineno)
+    except (TypeError, ValueError):
+        return stub
+
+
+class _RefusingModule(type(sys)):
+    def __init__(self, name, text):
+        super().__init__(name)
+        self.__dict__["_text"] = text
+
+    def __getattr__(self, key):
+        if key.startswith("__"):
+            raise AttributeError(key)
+        raise RuntimeError(self.__dict__["_text"])
+
+
+def stub_off_limits(exercise, check):
+    """In the student process, before the student's code runs: replace the code of every
+    off-limits function of ``exercise`` (its declared rule, see
+    :func:`mlbook.checks.core.declare_exercise`) by code that raises, so there is nothing to
+    delegate to, whatever the student's code does to the delegation watch later; and make the
+    off-limits modules that are not imported unimportable. The helpers of the check's drivers
+    stay. Returns the number of functions replaced."""
+    import gc
+    import types
+    import mlbook.checks
+    from mlbook.checks import core
+    rule = core.EXERCISES.get(exercise)
+    if rule is None:
+        return 0
+    off, entries = rule.resolve()
+    keep = set()
+    checker = getattr(mlbook.checks, check.split("(", 1)[0], None)
+    helpers = core._driver_helpers()
+    for fn in core.drivers_of(checker):
+        keep |= helpers.get(fn.__code__, frozenset()) | {fn.__code__}
+    functions = [obj for obj in gc.get_objects() if type(obj) is types.FunctionType]
+    entry_ids = {id(code) for code in entries}
+    for fn in functions:            # what the exercise may use (and constructors) call stays
+        if id(fn.__code__) in entry_ids:
+            core.helpers_of(fn, into=keep)
+    targets = {id(code): name for code, name in off.items() if code not in keep}
+    replaced = 0
+    for obj in functions:
+        if id(obj.__code__) in targets:
+            obj.__code__ = _refusing(obj.__code__, targets[id(obj.__code__)], exercise)
+            replaced += 1
+    for name in rule.pending():                    # importing it gives a module that refuses
+        sys.modules[name] = _RefusingModule(name, OFF_LIMITS_TEXT.format(name=name,
+                                                                          exercise=exercise))
+    for other in core.EXERCISES.values():          # no cached reference to the old code
+        other._resolved = other._key = None
+    del off, entries, targets, functions
+    return replaced
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,18 +481,60 @@ def _death_note(pid, exc):
 
 
 class _Proxy:
-    """Stands, in the worker, for a function the student defined; calls go to the student process."""
+    """Stands, in the worker, for a name the student defined (a function or a class). Calling it
+    with plain data, or passing it to a checker's driver (:func:`mlbook.checks.core.driver`),
+    sends the call to the student process; the answer is plain data."""
 
-    def __init__(self, name, channel, log, state):
-        self.__name__ = self.__qualname__ = name
+    def __init__(self, name, channel, log, state, kind="function", shown=None):
+        self.__name__ = self.__qualname__ = shown or name
+        self._name, self._kind = name, kind
         self._channel, self._log, self._state = channel, log, state
 
+    def _mlbook_kind(self):
+        return self._kind
+
     def __call__(self, *args, **kwargs):
-        if not (is_plain(list(args)) and is_plain(kwargs) or _rng_only(args, kwargs)):
+        if not _sendable(list(args) + list(kwargs.values())):
             self._state["needs_objects"] = True
             raise _NeedsObjects()
-        self._log.append((self.__name__, args, kwargs))
-        answer = self._channel.ask(("call", self.__name__, args, kwargs))
+        pairs = []
+        args, kwargs = self._hidden_draws(args, kwargs, pairs)
+        self._log.append((self._name, args, kwargs))
+        drawn = _has_generator(args, kwargs)
+        value = self._answer(self._channel.ask(("call", self._name, args, kwargs),
+                                               deadline=self._state.get("deadline")), args, kwargs)
+        for original, fresh in pairs:       # the checker's generator moves on as the draws did
+            original.bit_generator.state = fresh.bit_generator.state
+        if drawn:                           # what came back from a call given a generator
+            self._state.setdefault("drawn" if pairs else "visible_draws", []).append(value)
+        return value
+
+    def _mlbook_drive(self, key, args, kwargs):
+        """Run the driver ``key`` in the student process on the student's objects."""
+        def mark(v):
+            return {MARK: v._name} if isinstance(v, _Proxy) else v
+        sent_args = tuple(mark(v) for v in args)
+        sent_kwargs = {k: mark(v) for k, v in kwargs.items()}
+        if not _sendable([v for v in list(sent_args) + list(sent_kwargs.values())
+                          if not (type(v) is dict and MARK in v)]):
+            self._state["needs_objects"] = True
+            raise _NeedsObjects()
+        self._log.append((("drive", key), args, kwargs))
+        answer = self._channel.ask(("drive", key, sent_args, sent_kwargs),
+                                   deadline=self._state.get("deadline"))
+        return self._answer(answer, sent_args, sent_kwargs)
+
+    def _hidden_draws(self, args, kwargs, pairs):
+        """When the check is run again with hidden draws: every numpy Generator argument
+        replaced by one seeded from the grading seed and the original's state."""
+        seed = self._state.get("draw_seed")
+        if seed is None:
+            return args, kwargs
+        self._state["draws"] = self._state.get("draws", 0) + 1
+        swap = _swap_generator(seed, self._state.setdefault("swapped", {}), pairs)
+        return tuple(swap(v) for v in args), {k: swap(v) for k, v in kwargs.items()}
+
+    def _answer(self, answer, args, kwargs):
         kind = answer.get("kind")
         if kind == "not_attempted":
             raise NotImplementedError("exercise")
@@ -423,6 +548,48 @@ class _Proxy:
             _write_back(list(args), after[0])
             _write_back(kwargs, after[1])
         return answer.get("value")
+
+
+def _swap_generator(seed, swapped, pairs):
+    import hashlib
+    import numpy as np
+
+    def swap(value):
+        if not isinstance(value, np.random.Generator):
+            return value
+        state = json.dumps(value.bit_generator.state, sort_keys=True, default=str)
+        if state not in swapped:
+            digest = int.from_bytes(hashlib.sha256(f"{seed}:{state}".encode()).digest()[:8], "little")
+            swapped[state] = type(value.bit_generator)(digest).state
+        fresh = np.random.Generator(type(value.bit_generator)())
+        fresh.bit_generator.state = swapped[state]
+        pairs.append((value, fresh))
+        return fresh
+    return swap
+
+
+def _has_generator(args, kwargs):
+    import numpy as np
+    return any(isinstance(v, np.random.Generator) for v in list(args) + list(kwargs.values()))
+
+
+def _same_draws(first, second):
+    """True when every value of ``second`` equals the one at the same place in ``first``."""
+    import numpy as np
+    if len(first) != len(second) or not first:
+        return False
+    try:
+        return all(pickle.dumps(a) == pickle.dumps(b) or (
+            isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+            and np.array_equal(a, b)) for a, b in zip(first, second))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _sendable(values):
+    """Plain data, or plain data and numpy Generators (pickled to the student process)."""
+    import numpy as np
+    return is_plain([v for v in values if not isinstance(v, np.random.Generator)])
 
 
 def _write_back(target, new, depth=0):
@@ -478,16 +645,8 @@ def _raise_as_student(message):
     exec(compile("raise exc", "<your function>", "exec"), {"exc": exc})
 
 
-def _rng_only(args, kwargs):
-    """Plain data apart from numpy Generators (pickled to the student process as they are)."""
-    import numpy as np
-    values = list(args) + list(kwargs.values())
-    rest = [v for v in values if not isinstance(v, np.random.Generator)]
-    return len(rest) < len(values) and is_plain(rest)
-
-
 class _NeedsObjects(BaseException):
-    """The checker passes live objects: this exercise is checked in the student process."""
+    """The checker passed live objects to the student's code outside a driver (a grader bug)."""
 
 
 def _perturb(value, rng):
@@ -521,10 +680,18 @@ def _hidden_cases(calls, reference_ns, seed, budget_s=5.0):
     rng = np.random.default_rng(seed)
     deadline, compared = time.monotonic() + budget_s, 0
     for name, args, kwargs in calls[:12]:
-        if time.monotonic() > deadline or name not in reference_ns:
+        if time.monotonic() > deadline:
+            continue
+        if isinstance(name, tuple):                 # a driver: the student's objects in use
+            problem, n = _hidden_drive(name[1], args, kwargs, reference_ns, rng)
+            compared += n
+            if problem:
+                return problem, compared
+            continue
+        if name not in reference_ns:
             continue
         if any(isinstance(v, np.random.Generator) for v in list(args) + list(kwargs.values())):
-            continue                    # random draws: the visible check's statistics decide
+            continue                    # random draws: the check runs again with hidden draws
         args2, kwargs2 = _perturb(tuple(args), rng), _perturb(dict(kwargs), rng)
         try:
             with np.errstate(all="ignore"):
@@ -547,13 +714,116 @@ def _hidden_cases(calls, reference_ns, seed, budget_s=5.0):
     return None, compared
 
 
+def _has_float(value):
+    import numpy as np
+    if isinstance(value, np.ndarray):
+        return np.issubdtype(value.dtype, np.floating) and value.size > 0
+    if type(value) is float:
+        return True
+    if type(value) in (tuple, list):
+        return any(_has_float(v) for v in value)
+    if type(value) is dict:
+        return any(_has_float(v) for v in value.values())
+    return False
+
+
+def _hidden_drive(key, args, kwargs, reference_ns, rng):
+    """One hidden case of a driver call: its float inputs perturbed, run with the student's
+    objects (in the student process) and with the instructor's (here); ``(problem, 0 or 1)``."""
+    import numpy as np
+    from mlbook.checks import core
+    fn = core.DRIVERS.get(key)
+    plain = [v for v in list(args) + list(kwargs.values()) if not isinstance(v, _Proxy)]
+    proxies = [v for v in list(args) + list(kwargs.values()) if isinstance(v, _Proxy)]
+    if fn is None or key in core.NOT_REPLAYED or not _has_float(plain) or not proxies \
+            or any(p._name not in reference_ns for p in proxies):
+        return None, 0
+    args2 = tuple(v if isinstance(v, _Proxy) else _perturb(v, rng) for v in args)
+    kwargs2 = {k: v if isinstance(v, _Proxy) else _perturb(v, rng) for k, v in kwargs.items()}
+
+    def mine(v):
+        return reference_ns[v._name] if isinstance(v, _Proxy) else pickle.loads(pickle.dumps(v))
+    try:
+        with np.errstate(all="ignore"):
+            expected = fn(*[mine(v) for v in args2], **{k: mine(v) for k, v in kwargs2.items()})
+        if not _finite_plain(expected):
+            return None, 0
+    except Exception:  # noqa: BLE001 — outside the reference's domain: not a case
+        return None, 0
+    try:
+        got = proxies[0]._mlbook_drive(key, args2, kwargs2)
+    except NotImplementedError:
+        return "not attempted", 0
+    except (Failed, StudentCrashed) as exc:
+        return f"on a hidden input your code {exc}", 1
+    problem = _compare_plain(got, expected)
+    return (f"on a hidden input (not in the release): {problem}" if problem else None), 1
+
+
+def _finite_plain(value):
+    import numpy as np
+    if type(value) in (tuple, list):
+        return all(_finite_plain(v) for v in value)
+    if type(value) is dict:
+        return all(_finite_plain(v) for v in value.values())
+    if value is None or isinstance(value, (str, bool)):
+        return True
+    try:
+        return bool(np.isfinite(np.asarray(value, dtype=float)).all())
+    except (TypeError, ValueError):
+        return False
+
+
+def _compare_plain(got, expected, where="the result"):
+    """None when ``got`` matches ``expected`` (plain data from a driver), else a message.
+    Strings are descriptions (a repr, a type's name) and are not compared."""
+    from mlbook.checks.core import compare_output, short
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            return f"{where}: expected the keys {sorted(expected)}, got {short(got)}"
+        for k in expected:
+            problem = _compare_plain(got[k], expected[k], f"{where}[{k!r}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"{where}: expected {len(expected)} values, got {short(got)}"
+        for k, (g, e) in enumerate(zip(got, expected)):
+            problem = _compare_plain(g, e, f"{where}[{k}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, str):
+        return None if isinstance(got, str) else f"{where}: expected a message, got {short(got)}"
+    if expected is None or isinstance(expected, bool):
+        return None if got is expected or got == expected and type(got) is type(expected) \
+            else f"{where}: expected {expected!r}, got {short(got)}"
+    problem = compare_output(got, expected, rtol=1e-5, atol=1e-7)
+    return f"{where}: {problem}" if problem else None
+
+
 def _verdict(status, message, mode, hidden=0):
     return {"status": status, "message": message, "mode": mode, "hidden": hidden}
+
+
+def _not_dumpable():
+    """The student processes run as the same user as this one: without this, they could read
+    and write its memory (``/proc/<pid>/mem``, ptrace) and so its verdicts. A process that is not
+    dumpable cannot be attached to by an unprivileged one (the flag is inherited by the forks)."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(4, 0, 0, 0, 0) != 0:            # PR_SET_DUMPABLE = 4
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+    except (OSError, AttributeError) as exc:
+        raise SystemExit(f"cannot protect the grading worker: {exc}") from None
 
 
 def worker_main():
     """Grade every program of one notebook: one student process per exercise, all forked before
     the reference solutions are read; one JSON list of verdicts on stdout."""
+    _not_dumpable()
     out = os.fdopen(os.dup(1), "w")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)     # nothing else reaches the verdict channel
     first = json.loads(receive(0).decode())
@@ -595,6 +865,7 @@ def worker_main():
 
 def _grade(first, second, channel, core):
     import time
+    import numpy as np
     exercise, check = first["exercise"], first["check"]
     wait = float(first.get("deadline") or 60.0)      # seconds per exercise, from the parent
     try:
@@ -611,12 +882,16 @@ def _grade(first, second, channel, core):
     if ready.get("kind") != "ready":
         return _verdict("wrong", f"running your solution cells failed: {ready.get('message', '?')}",
                         "isolated")
-    if first.get("in_process"):
-        return _in_process(channel, check, exercise, core, wait)
     namespace, calls, state = {"__name__": "__main__"}, [], {"needs_objects": False}
+    names = ready.get("names") if isinstance(ready.get("names"), dict) else {}
     for name in first["student_names"]:
-        namespace[name] = _Proxy(name, channel, calls, state)
+        info = names.get(name) if isinstance(names.get(name), dict) else {}
+        kind = info.get("kind") if isinstance(info.get("kind"), str) else "function"
+        shown = info.get("name") if isinstance(info.get("name"), str) else name
+        namespace[name] = _Proxy(name, channel, calls, state, kind[:40],
+                                 shown if shown.isidentifier() else name)
     _exec_all(first["statements"], namespace, only="context")
+    core.GRADING_SEED, core.GRADING_SEEDS_DRAWN = int(second["seed"]), 0
     try:
         result = eval(compile(check, "<check cell>", "eval"), namespace)
     except _NeedsObjects:
@@ -626,33 +901,49 @@ def _grade(first, second, channel, core):
             "wrong", exercise, f"{exc} — did the solution cell keep the function's name?")),
             "isolated")
     if state["needs_objects"]:
-        return _in_process(channel, check, exercise, core, wait)
+        verdict = _verdict("wrong", f"grading failed: the checker of {exercise} passes live "
+                                    f"objects to the student's code outside a driver", "isolated")
+        verdict["error"] = verdict["message"]
+        return verdict
     if type(result) is not core.CheckResult:
         return _verdict("wrong", f"the check returned {type(result).__name__}", "isolated")
     if result.status != "correct":
         return _verdict(result.status, _readable(str(result)), "isolated")
+    hidden = core.GRADING_SEEDS_DRAWN            # cases drawn from the grading seed
+    visible = list(calls)
+    if any(isinstance(v, np.random.Generator) for _, args, kwargs in visible
+           for v in list(args) + list(kwargs.values())):
+        # random draws: the same check again, every generator it passes replaced by one seeded
+        # from the grading seed — the draws' statistics must hold for those too
+        state.update(draw_seed=int(second["seed"]), draws=0,
+                     deadline=time.monotonic() + wait)
+        try:
+            again = eval(compile(check, "<check cell>", "eval"), namespace)
+        finally:
+            state["draw_seed"] = None
+        hidden += state["draws"]
+        if type(again) is core.CheckResult and again.status == "correct" and _same_draws(
+                state.get("visible_draws", []), state.get("drawn", [])):
+            return _verdict("wrong", f"❌ Not yet — {exercise}\n   with generators seeded at "
+                                     f"grading time (not in the release) your function returned "
+                                     f"exactly what it returned for the release's seeds: draw "
+                                     f"from the rng argument you are given", "isolated", hidden)
+        if type(again) is not core.CheckResult or again.status != "correct":
+            text = _readable(str(again)).split("\n", 1)[-1] if again is not None else "failed"
+            return _verdict("wrong", f"❌ Not yet — {exercise}\n   with draws from a generator "
+                                     f"seeded at grading time (not in the release):\n{text}",
+                            "isolated", hidden)
     reference = {"__name__": "__main__"}
     _exec_all(first["statements"], reference, only="context")
     for code in second["reference"]:
         exec(compile(code, "<reference solution>", "exec"), reference)
     reference["__student__"] = {n: namespace[n] for n in first["student_names"]}
-    problem, hidden = _hidden_cases(calls, reference, int(second["seed"]))
+    state["deadline"] = time.monotonic() + wait
+    problem, more = _hidden_cases(visible, reference, int(second["seed"]))
+    hidden += more
     if problem:
         return _verdict("wrong", f"❌ Not yet — {exercise}\n   {problem}", "isolated", hidden)
     return _verdict("correct", str(result), "isolated", hidden)
-
-
-def _in_process(channel, check, exercise, core, wait):
-    import time
-    try:
-        answer = channel.ask(("check", check), deadline=time.monotonic() + wait)
-    except StudentCrashed as exc:
-        return _verdict("wrong", str(core.CheckResult("wrong", exercise, str(exc))), "in-process")
-    status = answer.get("status")
-    if status not in ("correct", "wrong", "not_attempted"):
-        status = "wrong"
-    message = answer.get("message") if type(answer.get("message")) is str else ""
-    return _verdict(status, str(core.CheckResult(status, exercise, message[:4000])), "in-process")
 
 
 if __name__ == "__main__":
