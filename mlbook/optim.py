@@ -51,6 +51,30 @@ class DivergenceError(ValueError):
         self.name, self.step, self.epoch, self.quantity = name, step, epoch, quantity
 
 
+def _all_finite(a):
+    """True when every entry of ``a`` is finite. The common case costs one sum: NaN or inf in
+    ``a`` makes the sum NaN or inf; only a non-finite sum (which may also be an overflow of
+    finite entries) is looked at entry by entry."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(np.sum(a)):
+            return True
+        return bool(np.isfinite(a).all())
+
+
+class _Scratch:
+    """``buf(key)``: a float64 array of p's shape kept between steps under ``key`` (values
+    left over: each staged rule writes every entry before reading it)."""
+
+    def __init__(self, bufs, p):
+        self.bufs, self.shape = bufs, p.shape
+
+    def __call__(self, key):
+        b = self.bufs.get(key)
+        if b is None:
+            b = self.bufs[key] = np.empty(self.shape)
+        return b
+
+
 # --------------------------------------------------------------------------------------------
 # the optimizers
 
@@ -76,33 +100,91 @@ class Optimizer:
         not match, and :class:`DivergenceError` when a gradient is inf or NaN — both before any
         parameter changes — or when the update would make a parameter inf or NaN, in which case
         every parameter and the optimizer's state are put back as they were.
+
+        How (the cost matters: a training loop steps thousands of times): with float64
+        parameters and gradients an optimizer that has a staged rule (``_stage``) computes each
+        new parameter and state array into scratch arrays kept between steps, checks them, and
+        only then copies them in (state arrays are swapped with their scratch, not copied); the
+        other rules update in place after copying every parameter and state array, and put
+        the copies back if the update failed. Both give the same numbers as the formulas.
         """
         check_param_dicts(params, grads)
         for name, g in grads.items():
-            if not np.isfinite(g).all():
+            if not _all_finite(g):
                 raise DivergenceError(
                     f"{type(self).__name__}.step: grads[{name!r}] holds inf or NaN (the loss "
                     f"diverged); refused before any parameter changed", name=name,
                     quantity="gradient")
+        if self._can_stage() and all(p.dtype == np.float64 and grads[k].dtype == np.float64
+                                     for k, p in params.items()):
+            self._staged_step(params, grads)
+            return
         saved = ({k: p.copy() for k, p in params.items()},
                  {k: {n: (v.copy() if isinstance(v, np.ndarray) else v) for n, v in st.items()}
                   for k, st in self.state.items()})
         with np.errstate(over="ignore", invalid="ignore"):
             for name, p in params.items():
-                st = self.state.get(name)
-                if st is None or st.get("shape") != p.shape:
-                    st = self.state[name] = {"shape": p.shape}
-                    self._init_state(st, p)
-                self._update(p, grads[name], st)
+                self._state_for(name, p)
+                self._update(p, grads[name], self.state[name])
         bad = [name for name, p in params.items() if not np.isfinite(p).all()]
         if bad:
             for k, p in params.items():
                 p[...] = saved[0][k]
             self.state = saved[1]
-            raise DivergenceError(
-                f"{type(self).__name__}.step would make params[{bad[0]!r}] inf or NaN: the "
-                f"updates diverged (lr={self.lr:g} is too large for this problem); no parameter "
-                f"was changed", name=bad[0], quantity="parameter")
+            self._refuse(bad[0])
+
+    def _state_for(self, name, p):
+        """The state of ``params[name]``, created (``_init_state``) on first use or when the
+        array's shape changed; returns whether it was created."""
+        st = self.state.get(name)
+        if st is None or st.get("shape") != p.shape:
+            st = self.state[name] = {"shape": p.shape}
+            self._init_state(st, p)
+            return True
+        return False
+
+    def _refuse(self, name):
+        raise DivergenceError(
+            f"{type(self).__name__}.step would make params[{name!r}] inf or NaN: the "
+            f"updates diverged (lr={self.lr:g} is too large for this problem); no parameter "
+            f"was changed", name=name, quantity="parameter")
+
+    def _can_stage(self):
+        return type(self)._stage is not Optimizer._stage
+
+    def _staged_step(self, params, grads):
+        before = dict(self.state)              # the state dicts of this step's names, if any
+        scratch = self.__dict__.setdefault("_scratch", {})
+        staged = []
+        with np.errstate(over="ignore", invalid="ignore"):
+            for name, p in params.items():
+                self._state_for(name, p)
+                st = self.state[name]
+                bufs = scratch.get(name)
+                if bufs is None or bufs.get("shape") != p.shape:
+                    bufs = scratch[name] = {"shape": p.shape}
+                new_p, keys, scalars = self._stage(p, grads[name], st, _Scratch(bufs, p))
+                staged.append((p, new_p, st, bufs, keys, scalars))
+        for name, (_, new_p, *_) in zip(params, staged):
+            if not _all_finite(new_p):
+                for k in params:                     # forget state created by this step only
+                    if k in before:
+                        self.state[k] = before[k]
+                    else:
+                        self.state.pop(k, None)
+                self._refuse(name)
+        for p, new_p, st, bufs, keys, scalars in staged:
+            np.copyto(p, new_p)
+            for k in keys:                           # swap: the old array becomes scratch
+                st[k], bufs[k] = bufs[k], st[k]
+            st.update(scalars)
+
+    def _stage(self, p, g, st, buf):  # pragma: no cover - only staged rules override it
+        """The staged rule: compute the new parameter and state arrays WITHOUT changing ``p``
+        or ``st``, into ``buf(key)`` (a scratch array of p's shape kept between steps).
+        Returns ``(new_p, keys, scalars)``: new_p an array, ``keys`` the state arrays whose new
+        value is in ``buf(key)`` (under the same key), ``scalars`` new scalar state values."""
+        raise NotImplementedError
 
     def _init_state(self, st, p):
         pass
@@ -113,6 +195,7 @@ class Optimizer:
     def reset(self):
         """Forget all state (velocities, averages, step counts)."""
         self.state = {}
+        self.__dict__.pop("_scratch", None)
 
     def _hyper(self):
         return f"lr={self.lr:g}"
@@ -129,6 +212,10 @@ class SGD(Optimizer):
 
     def _update(self, p, g, st):
         p -= self.lr * g
+
+    def _stage(self, p, g, st, buf):
+        new = np.multiply(g, self.lr, out=buf("new"))
+        return np.subtract(p, new, out=new), (), {}
 
 
 class Momentum(Optimizer):
@@ -170,6 +257,15 @@ class Momentum(Optimizer):
             v -= self.lr * g
             p += v
 
+    def _can_stage(self):
+        return not self.nesterov
+
+    def _stage(self, p, g, st, buf):
+        v = np.multiply(st["v"], self.momentum, out=buf("v"))
+        new = np.multiply(g, self.lr, out=buf("new"))
+        v -= new
+        return np.add(p, v, out=new), ("v",), {}
+
     def _hyper(self):
         return f"lr={self.lr:g}, momentum={self.momentum:g}" + (", nesterov=True" if self.nesterov else "")
 
@@ -195,6 +291,15 @@ class Adagrad(Optimizer):
         G = st["G"]
         G += g * g
         p -= self.lr * g / (np.sqrt(G) + self.eps)
+
+    def _stage(self, p, g, st, buf):
+        G = np.multiply(g, g, out=buf("G"))
+        G += st["G"]
+        new = np.multiply(g, self.lr, out=buf("new"))
+        root = np.sqrt(G, out=buf("root"))
+        root += self.eps
+        new /= root
+        return np.subtract(p, new, out=new), ("G",), {}
 
     def _hyper(self):
         return f"lr={self.lr:g}, eps={self.eps:g}"
@@ -222,6 +327,17 @@ class RMSProp(Optimizer):
         s *= self.rho
         s += (1.0 - self.rho) * g * g
         p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+    def _stage(self, p, g, st, buf):      # the same operations, in the same order
+        s = np.multiply(st["s"], self.rho, out=buf("s"))
+        new = np.multiply(g, 1.0 - self.rho, out=buf("new"))
+        new *= g
+        s += new
+        np.multiply(g, self.lr, out=new)
+        root = np.sqrt(s, out=buf("root"))
+        root += self.eps
+        new /= root
+        return np.subtract(p, new, out=new), ("s",), {}
 
     def _hyper(self):
         return f"lr={self.lr:g}, rho={self.rho:g}, eps={self.eps:g}"
@@ -295,6 +411,23 @@ class Adam(Optimizer):
         v_hat = v / (1.0 - self.beta2 ** t)
         p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
+    def _stage(self, p, g, st, buf):      # the same operations, in the same order
+        t = st["t"] + 1
+        m = np.multiply(st["m"], self.beta1, out=buf("m"))
+        new = np.multiply(g, 1.0 - self.beta1, out=buf("new"))
+        m += new
+        v = np.multiply(st["v"], self.beta2, out=buf("v"))
+        np.multiply(g, 1.0 - self.beta2, out=new)
+        new *= g
+        v += new
+        np.divide(m, 1.0 - self.beta1 ** t, out=new)           # m_hat
+        new *= self.lr
+        root = np.divide(v, 1.0 - self.beta2 ** t, out=buf("root"))   # v_hat
+        np.sqrt(root, out=root)
+        root += self.eps
+        new /= root
+        return np.subtract(p, new, out=new), ("m", "v"), {"t": t}
+
     def _hyper(self):
         return f"lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g}"
 
@@ -327,6 +460,11 @@ class AdamW(Adam):
         decay = self.lr * self.weight_decay * p       # from theta_{t-1}, before the Adam step
         super()._update(p, g, st)
         p -= decay
+
+    def _stage(self, p, g, st, buf):
+        new, keys, scalars = super()._stage(p, g, st, buf)
+        new -= np.multiply(self.lr * self.weight_decay, p, out=buf("decay"))
+        return new, keys, scalars
 
     def _hyper(self):
         return super()._hyper() + f", weight_decay={self.weight_decay:g}"
