@@ -61,6 +61,16 @@ def _all_finite(a):
         return bool(np.isfinite(a).all())
 
 
+def _small_update(p, d):
+    """True when ``p`` is finite and every |d| < 2**512 (so ``p - d`` and ``p + d`` are finite),
+    shown by two dot products; False when that is not shown (then check the result itself)."""
+    if not (p.flags.c_contiguous and d.flags.c_contiguous):
+        return False
+    pf, df = p.reshape(-1), d.reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.isfinite(np.dot(df, df)) and math.isfinite(np.dot(pf, df))
+
+
 class _Scratch:
     """``buf(key)``: a float64 array of p's shape kept between steps under ``key`` (values
     left over: each staged rule writes every entry before reading it)."""
@@ -102,23 +112,19 @@ class Optimizer:
         every parameter and the optimizer's state are put back as they were.
 
         How (the cost matters: a training loop steps thousands of times): with float64
-        parameters and gradients an optimizer that has a staged rule (``_stage``) computes each
-        new parameter and state array into scratch arrays kept between steps, checks them, and
-        only then copies them in (state arrays are swapped with their scratch, not copied); the
-        other rules update in place after copying every parameter and state array, and put
-        the copies back if the update failed. Both give the same numbers as the formulas.
+        parameters and gradients an optimizer that has a staged rule (``_stage``) computes the
+        update and the new state arrays into scratch arrays kept between steps, checks them
+        (see ``_staged_step``), and only then applies them (state arrays are swapped with their
+        scratch, not copied); the other rules update in place after copying every parameter
+        and state array, and put the copies back if the update failed. Both give the same
+        numbers, bit for bit, as the formulas in the docstrings.
         """
         check_param_dicts(params, grads)
-        for name, g in grads.items():
-            if not _all_finite(g):
-                raise DivergenceError(
-                    f"{type(self).__name__}.step: grads[{name!r}] holds inf or NaN (the loss "
-                    f"diverged); refused before any parameter changed", name=name,
-                    quantity="gradient")
         if self._can_stage() and all(p.dtype == np.float64 and grads[k].dtype == np.float64
                                      for k, p in params.items()):
             self._staged_step(params, grads)
             return
+        self._check_grads(grads)
         saved = ({k: p.copy() for k, p in params.items()},
                  {k: {n: (v.copy() if isinstance(v, np.ndarray) else v) for n, v in st.items()}
                   for k, st in self.state.items()})
@@ -134,14 +140,12 @@ class Optimizer:
             self._refuse(bad[0])
 
     def _state_for(self, name, p):
-        """The state of ``params[name]``, created (``_init_state``) on first use or when the
-        array's shape changed; returns whether it was created."""
+        """Create the state of ``params[name]`` (``_init_state``) on first use or when the
+        array's shape changed."""
         st = self.state.get(name)
         if st is None or st.get("shape") != p.shape:
             st = self.state[name] = {"shape": p.shape}
             self._init_state(st, p)
-            return True
-        return False
 
     def _refuse(self, name):
         raise DivergenceError(
@@ -152,7 +156,22 @@ class Optimizer:
     def _can_stage(self):
         return type(self)._stage is not Optimizer._stage
 
+    def _check_grads(self, grads):
+        for name, g in grads.items():
+            if not _all_finite(g):
+                raise DivergenceError(
+                    f"{type(self).__name__}.step: grads[{name!r}] holds inf or NaN (the loss "
+                    f"diverged); refused before any parameter changed", name=name,
+                    quantity="gradient")
+
     def _staged_step(self, params, grads):
+        """Stage every update (``_stage``), check, then commit. An update ``p - d`` (or
+        ``p + d``) is finite when p is and |d| < 2**512 (then |d| is far below half a unit in
+        the last place of the largest float64, so the result cannot round past it): two dot
+        products (``d.d`` finite, ``p.d`` finite, which fails for inf or NaN in p) prove it
+        in the common case, and the update is done in place. Otherwise the new values are
+        computed aside and checked entry by entry; a gradient with inf/NaN (whose update is
+        never finite) or an update that is not finite raises before anything changed."""
         before = dict(self.state)              # the state dicts of this step's names, if any
         scratch = self.__dict__.setdefault("_scratch", {})
         staged = []
@@ -163,27 +182,42 @@ class Optimizer:
                 bufs = scratch.get(name)
                 if bufs is None or bufs.get("shape") != p.shape:
                     bufs = scratch[name] = {"shape": p.shape}
-                new_p, keys, scalars = self._stage(p, grads[name], st, _Scratch(bufs, p))
-                staged.append((p, new_p, st, bufs, keys, scalars))
-        for name, (_, new_p, *_) in zip(params, staged):
-            if not _all_finite(new_p):
-                for k in params:                     # forget state created by this step only
-                    if k in before:
-                        self.state[k] = before[k]
-                    else:
-                        self.state.pop(k, None)
-                self._refuse(name)
-        for p, new_p, st, bufs, keys, scalars in staged:
-            np.copyto(p, new_p)
+                op, d, keys, scalars = self._stage(p, grads[name], st, _Scratch(bufs, p))
+                new = d                            # op None: d is the new parameter
+                safe = op is not None and _small_update(p, d)
+                if not safe:                       # the new values aside, checked in full
+                    if op is not None:
+                        new = op(p, d, out=_Scratch(bufs, p)("aside"))
+                    if not np.isfinite(new).all():
+                        staged.append((name, None))
+                        continue
+                staged.append((name, (p, op, d if safe else new, safe, st, bufs, keys,
+                                      scalars)))
+        bad = next((name for name, plan in staged if plan is None), None)
+        if bad is not None:
+            for k in params:                         # forget state created by this step only
+                if k in before:
+                    self.state[k] = before[k]
+                else:
+                    self.state.pop(k, None)
+            self._check_grads(grads)                 # an inf/NaN gradient is reported as such
+            self._refuse(bad)
+        for _, (p, op, d, safe, st, bufs, keys, scalars) in staged:
+            if safe:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    op(p, d, out=p)
+            else:
+                np.copyto(p, d)
             for k in keys:                           # swap: the old array becomes scratch
                 st[k], bufs[k] = bufs[k], st[k]
             st.update(scalars)
 
     def _stage(self, p, g, st, buf):  # pragma: no cover - only staged rules override it
-        """The staged rule: compute the new parameter and state arrays WITHOUT changing ``p``
-        or ``st``, into ``buf(key)`` (a scratch array of p's shape kept between steps).
-        Returns ``(new_p, keys, scalars)``: new_p an array, ``keys`` the state arrays whose new
-        value is in ``buf(key)`` (under the same key), ``scalars`` new scalar state values."""
+        """The staged rule: compute the update and the new state arrays WITHOUT changing
+        ``p`` or ``st``, into ``buf(key)`` (a scratch array of p's shape kept between steps).
+        Returns ``(op, d, keys, scalars)``: the new parameter is ``op(p, d)`` (np.subtract or
+        np.add, the formula's last operation; op None: d is the new parameter), ``keys`` the state arrays whose new value is in
+        ``buf(key)`` (under the same key), ``scalars`` new scalar state values."""
         raise NotImplementedError
 
     def _init_state(self, st, p):
@@ -215,7 +249,7 @@ class SGD(Optimizer):
 
     def _stage(self, p, g, st, buf):
         new = np.multiply(g, self.lr, out=buf("new"))
-        return np.subtract(p, new, out=new), (), {}
+        return np.subtract, new, (), {}
 
 
 class Momentum(Optimizer):
@@ -264,7 +298,7 @@ class Momentum(Optimizer):
         v = np.multiply(st["v"], self.momentum, out=buf("v"))
         new = np.multiply(g, self.lr, out=buf("new"))
         v -= new
-        return np.add(p, v, out=new), ("v",), {}
+        return np.add, v, ("v",), {}
 
     def _hyper(self):
         return f"lr={self.lr:g}, momentum={self.momentum:g}" + (", nesterov=True" if self.nesterov else "")
@@ -299,7 +333,7 @@ class Adagrad(Optimizer):
         root = np.sqrt(G, out=buf("root"))
         root += self.eps
         new /= root
-        return np.subtract(p, new, out=new), ("G",), {}
+        return np.subtract, new, ("G",), {}
 
     def _hyper(self):
         return f"lr={self.lr:g}, eps={self.eps:g}"
@@ -337,7 +371,7 @@ class RMSProp(Optimizer):
         root = np.sqrt(s, out=buf("root"))
         root += self.eps
         new /= root
-        return np.subtract(p, new, out=new), ("s",), {}
+        return np.subtract, new, ("s",), {}
 
     def _hyper(self):
         return f"lr={self.lr:g}, rho={self.rho:g}, eps={self.eps:g}"
@@ -426,7 +460,7 @@ class Adam(Optimizer):
         np.sqrt(root, out=root)
         root += self.eps
         new /= root
-        return np.subtract(p, new, out=new), ("m", "v"), {"t": t}
+        return np.subtract, new, ("m", "v"), {"t": t}
 
     def _hyper(self):
         return f"lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g}"
@@ -462,9 +496,10 @@ class AdamW(Adam):
         p -= decay
 
     def _stage(self, p, g, st, buf):
-        new, keys, scalars = super()._stage(p, g, st, buf)
+        op, new, keys, scalars = super()._stage(p, g, st, buf)
+        op(p, new, out=new)                           # the Adam step, then the decay
         new -= np.multiply(self.lr * self.weight_decay, p, out=buf("decay"))
-        return new, keys, scalars
+        return None, new, keys, scalars
 
     def _hyper(self):
         return super()._hyper() + f", weight_decay={self.weight_decay:g}"

@@ -312,3 +312,18 @@ def test_staged_step_that_would_overflow_changes_nothing(name):
     for k in p:
         np.testing.assert_array_equal(p[k], before[k])
     assert repr(opt.state) == state
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adamw"])
+def test_staged_step_with_huge_updates_is_checked_aside_and_equal(name):
+    """Updates of 1e160 (beyond what the two-dot-product shortcut accepts) and a parameter
+    holding 1e300 take the checked path: the same numbers as the in-place rule."""
+    fast, slow = make_optimizer(name, 1e-40), make_optimizer(name, 1e-40)
+    slow._can_stage = lambda: False
+    pf = {"W": np.array([[1e300, -2.0], [3.0, 1e-300]])}
+    ps = {"W": pf["W"].copy()}
+    for scale in (1e200, 1e100, 1e200):
+        g = {"W": np.array([[1.0, -2.0], [0.5, 3.0]]) * scale}
+        fast.step(pf, g)
+        slow.step(ps, g)
+        np.testing.assert_array_equal(pf["W"], ps["W"])
