@@ -55,6 +55,8 @@ class Conv2D(Layer):
     is computed in float64); parameters and their gradients stay float64.
     """
 
+    skips_input_grad = True          # backward(dy, input_grad=False): grads only
+
     def __init__(self, c_in, c_out, kernel, *, stride=1, padding=0, rng=None,
                  init="he_normal"):
         super().__init__()
@@ -159,10 +161,11 @@ class Conv2D(Layer):
         self.cache = (x.shape, cols, OH, OW)
         return out.reshape(self.c_out, OH, OW, N).transpose(3, 0, 1, 2)
 
-    def backward(self, dy):
+    def backward(self, dy, input_grad=True):
         """dy (N, c_out, OH, OW) -> dx (N, c_in, H, W); fills grads['W'], grads['b'].
 
-        dx is a fresh array (a transposed view of channels-last memory, like y)."""
+        dx is a fresh array (a transposed view of channels-last memory, like y).
+        ``input_grad=False``: fills the grads, returns None (dx is not computed)."""
         if self.cache is None:
             raise RuntimeError("Conv2D.backward called before forward")
         x_shape, cols, OH, OW = self.cache
@@ -181,6 +184,8 @@ class Conv2D(Layer):
             dY = dY4.reshape(self.c_out, -1)                 # (c_out, OH*OW*N)
         self.grads["W"] = (dY @ cols.T).reshape(W.shape).astype(W.dtype, copy=False)
         self.grads["b"] = dY.sum(axis=1).astype(self.params["b"].dtype, copy=False)
+        if not input_grad:
+            return None
         Wm = W.reshape(self.c_out, -1).astype(cols.dtype, copy=False)  # (c_out, c_in*k*k)
         dcols = self._buffer("dcols", (Wm.shape[1], dY.shape[1]), np.result_type(Wm, dY))
         np.matmul(Wm.T, dY, out=dcols)                       # (c_in*k*k, OH*OW*N)
