@@ -62,13 +62,15 @@ def _all_finite(a):
 
 
 def _small_update(p, d):
-    """True when ``p`` is finite and every |d| < 2**512 (so ``p - d`` and ``p + d`` are finite),
-    shown by two dot products; False when that is not shown (then check the result itself)."""
+    """True when ``p - d`` and ``p + d`` are finite, shown by one dot product: ``p . d`` is
+    finite only if every p_i and d_i is (inf * 0 is NaN) and no product p_i d_i overflows —
+    and a sum p_i +- d_i of finite numbers that overflows needs max(|p_i|, |d_i|) >= 2**1023
+    and the other > 2**970 (half a unit in the last place of the largest float64), whose
+    product overflows. False when that is not shown (then check the result itself)."""
     if not (p.flags.c_contiguous and d.flags.c_contiguous):
         return False
-    pf, df = p.reshape(-1), d.reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):
-        return math.isfinite(np.dot(df, df)) and math.isfinite(np.dot(pf, df))
+        return math.isfinite(np.dot(p.reshape(-1), d.reshape(-1)))
 
 
 class _Scratch:
@@ -165,13 +167,11 @@ class Optimizer:
                     quantity="gradient")
 
     def _staged_step(self, params, grads):
-        """Stage every update (``_stage``), check, then commit. An update ``p - d`` (or
-        ``p + d``) is finite when p is and |d| < 2**512 (then |d| is far below half a unit in
-        the last place of the largest float64, so the result cannot round past it): two dot
-        products (``d.d`` finite, ``p.d`` finite, which fails for inf or NaN in p) prove it
-        in the common case, and the update is done in place. Otherwise the new values are
-        computed aside and checked entry by entry; a gradient with inf/NaN (whose update is
-        never finite) or an update that is not finite raises before anything changed."""
+        """Stage every update (``_stage``), check, then commit. In the common case one dot
+        product proves the update ``p - d`` (or ``p + d``) finite (:func:`_small_update`) and
+        it is done in place. Otherwise the new values are computed aside and checked entry by
+        entry; a gradient with inf/NaN (whose update is never finite) or an update that is
+        not finite raises before anything changed."""
         before = dict(self.state)              # the state dicts of this step's names, if any
         scratch = self.__dict__.setdefault("_scratch", {})
         staged = []

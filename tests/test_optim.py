@@ -327,3 +327,25 @@ def test_staged_step_with_huge_updates_is_checked_aside_and_equal(name):
         fast.step(pf, g)
         slow.step(ps, g)
         np.testing.assert_array_equal(pf["W"], ps["W"])
+
+
+def test_one_dot_product_proves_an_update_finite():
+    """optim._small_update(p, d) True  =>  p - d and p + d are finite, on values near the
+    edges of float64 (largest float, half an ulp of it, inf, NaN, zeros)."""
+    big = np.finfo(np.float64).max
+    edge = np.array([0.0, -0.0, 1.0, 1e-300, 2.0 ** 970, 2.0 ** 971, 1e292, 1e154, 2.0 ** 1023,
+                     big, np.inf, np.nan])
+    vals = np.concatenate([edge, -edge])
+    r = np.random.default_rng(0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for a in vals:
+            for b in vals:
+                p, d = np.array([a, 1.0]), np.array([b, 2.0])
+                if optim._small_update(p, d):
+                    assert np.isfinite(p - d).all() and np.isfinite(p + d).all(), (a, b)
+        for _ in range(200):
+            p = r.choice(vals, 5) * r.random(5)
+            d = r.choice(vals, 5) * r.random(5)
+            if optim._small_update(p, d):
+                assert np.isfinite(p - d).all() and np.isfinite(p + d).all(), (p, d)
+    assert optim._small_update(np.ones(3), np.ones(3))
