@@ -61,10 +61,6 @@ def _all_finite(a):
         return bool(np.isfinite(a).all())
 
 
-_CHUNK = 1 << 15
-"""Entries per block of a staged update (256 KiB of float64: a few such arrays fit in L2)."""
-
-
 def _small_update(p, d):
     """True when ``p - d`` and ``p + d`` are finite, shown by one dot product: ``p . d`` is
     finite only if every p_i and d_i is (inf * 0 is NaN) and no product p_i d_i overflows —
@@ -186,9 +182,9 @@ class Optimizer:
                 bufs = scratch.get(name)
                 if bufs is None or bufs.get("shape") != p.shape:
                     bufs = scratch[name] = {"shape": p.shape}
-                op, d, keys, scalars, safe = self._stage_chunked(p, grads[name], st,
-                                                                 _Scratch(bufs, p), bufs)
+                op, d, keys, scalars = self._stage(p, grads[name], st, _Scratch(bufs, p))
                 new = d                            # op None: d is the new parameter
+                safe = op is not None and _small_update(p, d)
                 if not safe:                       # the new values aside, checked in full
                     if op is not None:
                         new = op(p, d, out=_Scratch(bufs, p)("aside"))
@@ -215,29 +211,6 @@ class Optimizer:
             for k in keys:                           # swap: the old array becomes scratch
                 st[k], bufs[k] = bufs[k], st[k]
             st.update(scalars)
-
-    def _stage_chunked(self, p, g, st, buf, bufs):
-        """``_stage`` over blocks of _CHUNK entries of large contiguous arrays, so that the
-        rule's several passes run on a block that stays in the CPU cache (elementwise rules:
-        the same numbers); with ``safe``, the :func:`_small_update` proof, block by block."""
-        n = p.size
-        arrays = [v for v in st.values() if isinstance(v, np.ndarray)]
-        if n <= _CHUNK or not (p.flags.c_contiguous and g.flags.c_contiguous and all(
-                a.shape == p.shape and a.flags.c_contiguous for a in arrays)):
-            op, d, keys, scalars = self._stage(p, g, st, buf)
-            return op, d, keys, scalars, op is not None and _small_update(p, d)
-        pf, gf, safe = p.reshape(-1), g.reshape(-1), True
-        for i in range(0, n, _CHUNK):
-            part = slice(i, i + _CHUNK)
-            stc = {k: (v.reshape(-1)[part] if isinstance(v, np.ndarray) else v)
-                   for k, v in st.items()}
-            op, dc, keys, scalars = self._stage(pf[part], gf[part], stc,
-                                                lambda key: buf(key).reshape(-1)[part])
-            safe = safe and op is not None and _small_update(pf[part], dc)
-        start = dc.__array_interface__["data"][0] - i * dc.itemsize
-        d = next(b for b in bufs.values() if isinstance(b, np.ndarray)
-                 and b.__array_interface__["data"][0] == start)
-        return op, d, keys, scalars, safe
 
     def _stage(self, p, g, st, buf):  # pragma: no cover - only staged rules override it
         """The staged rule: compute the update and the new state arrays WITHOUT changing
