@@ -257,7 +257,7 @@ def train_epoch(model, opt, X, y, *, rng, batch_size=BATCH_SIZE, epoch=None, wat
             if watch["first_loss"] is None:
                 watch["first_loss"] = float(loss)
             try:
-                model.backward(dlogits)
+                model.backward(dlogits, input_grad=False)     # the grads; no dL/d(images)
             except OverflowError:
                 if watch["step"] == 1:
                     raise

@@ -51,6 +51,42 @@ class DivergenceError(ValueError):
         self.name, self.step, self.epoch, self.quantity = name, step, epoch, quantity
 
 
+def _all_finite(a):
+    """True when every entry of ``a`` is finite. The common case costs one sum: NaN or inf in
+    ``a`` makes the sum NaN or inf; only a non-finite sum (which may also be an overflow of
+    finite entries) is looked at entry by entry."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(np.sum(a)):
+            return True
+        return bool(np.isfinite(a).all())
+
+
+def _small_update(p, d):
+    """True when ``p - d`` and ``p + d`` are finite, shown by one dot product: ``p . d`` is
+    finite only if every p_i and d_i is (inf * 0 is NaN) and no product p_i d_i overflows —
+    and a sum p_i +- d_i of finite numbers that overflows needs max(|p_i|, |d_i|) >= 2**1023
+    and the other > 2**970 (half a unit in the last place of the largest float64), whose
+    product overflows. False when that is not shown (then check the result itself)."""
+    if not (p.flags.c_contiguous and d.flags.c_contiguous):
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.isfinite(np.dot(p.reshape(-1), d.reshape(-1)))
+
+
+class _Scratch:
+    """``buf(key)``: a float64 array of p's shape kept between steps under ``key`` (values
+    left over: each staged rule writes every entry before reading it)."""
+
+    def __init__(self, bufs, p):
+        self.bufs, self.shape = bufs, p.shape
+
+    def __call__(self, key):
+        b = self.bufs.get(key)
+        if b is None:
+            b = self.bufs[key] = np.empty(self.shape)
+        return b
+
+
 # --------------------------------------------------------------------------------------------
 # the optimizers
 
@@ -76,33 +112,113 @@ class Optimizer:
         not match, and :class:`DivergenceError` when a gradient is inf or NaN — both before any
         parameter changes — or when the update would make a parameter inf or NaN, in which case
         every parameter and the optimizer's state are put back as they were.
+
+        How (the cost matters: a training loop steps thousands of times): with float64
+        parameters and gradients an optimizer that has a staged rule (``_stage``) computes the
+        update and the new state arrays into scratch arrays kept between steps, checks them
+        (see ``_staged_step``), and only then applies them (state arrays are swapped with their
+        scratch, not copied); the other rules update in place after copying every parameter
+        and state array, and put the copies back if the update failed. Both give the same
+        numbers, bit for bit, as the formulas in the docstrings.
         """
         check_param_dicts(params, grads)
-        for name, g in grads.items():
-            if not np.isfinite(g).all():
-                raise DivergenceError(
-                    f"{type(self).__name__}.step: grads[{name!r}] holds inf or NaN (the loss "
-                    f"diverged); refused before any parameter changed", name=name,
-                    quantity="gradient")
+        if self._can_stage() and all(p.dtype == np.float64 and grads[k].dtype == np.float64
+                                     for k, p in params.items()):
+            self._staged_step(params, grads)
+            return
+        self._check_grads(grads)
         saved = ({k: p.copy() for k, p in params.items()},
                  {k: {n: (v.copy() if isinstance(v, np.ndarray) else v) for n, v in st.items()}
                   for k, st in self.state.items()})
         with np.errstate(over="ignore", invalid="ignore"):
             for name, p in params.items():
-                st = self.state.get(name)
-                if st is None or st.get("shape") != p.shape:
-                    st = self.state[name] = {"shape": p.shape}
-                    self._init_state(st, p)
-                self._update(p, grads[name], st)
+                self._state_for(name, p)
+                self._update(p, grads[name], self.state[name])
         bad = [name for name, p in params.items() if not np.isfinite(p).all()]
         if bad:
             for k, p in params.items():
                 p[...] = saved[0][k]
             self.state = saved[1]
-            raise DivergenceError(
-                f"{type(self).__name__}.step would make params[{bad[0]!r}] inf or NaN: the "
-                f"updates diverged (lr={self.lr:g} is too large for this problem); no parameter "
-                f"was changed", name=bad[0], quantity="parameter")
+            self._refuse(bad[0])
+
+    def _state_for(self, name, p):
+        """Create the state of ``params[name]`` (``_init_state``) on first use or when the
+        array's shape changed."""
+        st = self.state.get(name)
+        if st is None or st.get("shape") != p.shape:
+            st = self.state[name] = {"shape": p.shape}
+            self._init_state(st, p)
+
+    def _refuse(self, name):
+        raise DivergenceError(
+            f"{type(self).__name__}.step would make params[{name!r}] inf or NaN: the "
+            f"updates diverged (lr={self.lr:g} is too large for this problem); no parameter "
+            f"was changed", name=name, quantity="parameter")
+
+    def _can_stage(self):
+        return type(self)._stage is not Optimizer._stage
+
+    def _check_grads(self, grads):
+        for name, g in grads.items():
+            if not _all_finite(g):
+                raise DivergenceError(
+                    f"{type(self).__name__}.step: grads[{name!r}] holds inf or NaN (the loss "
+                    f"diverged); refused before any parameter changed", name=name,
+                    quantity="gradient")
+
+    def _staged_step(self, params, grads):
+        """Stage every update (``_stage``), check, then commit. In the common case one dot
+        product proves the update ``p - d`` (or ``p + d``) finite (:func:`_small_update`) and
+        it is done in place. Otherwise the new values are computed aside and checked entry by
+        entry; a gradient with inf/NaN (whose update is never finite) or an update that is
+        not finite raises before anything changed."""
+        before = dict(self.state)              # the state dicts of this step's names, if any
+        scratch = self.__dict__.setdefault("_scratch", {})
+        staged = []
+        with np.errstate(over="ignore", invalid="ignore"):
+            for name, p in params.items():
+                self._state_for(name, p)
+                st = self.state[name]
+                bufs = scratch.get(name)
+                if bufs is None or bufs.get("shape") != p.shape:
+                    bufs = scratch[name] = {"shape": p.shape}
+                op, d, keys, scalars = self._stage(p, grads[name], st, _Scratch(bufs, p))
+                new = d                            # op None: d is the new parameter
+                safe = op is not None and _small_update(p, d)
+                if not safe:                       # the new values aside, checked in full
+                    if op is not None:
+                        new = op(p, d, out=_Scratch(bufs, p)("aside"))
+                    if not np.isfinite(new).all():
+                        staged.append((name, None))
+                        continue
+                staged.append((name, (p, op, d if safe else new, safe, st, bufs, keys,
+                                      scalars)))
+        bad = next((name for name, plan in staged if plan is None), None)
+        if bad is not None:
+            for k in params:                         # forget state created by this step only
+                if k in before:
+                    self.state[k] = before[k]
+                else:
+                    self.state.pop(k, None)
+            self._check_grads(grads)                 # an inf/NaN gradient is reported as such
+            self._refuse(bad)
+        for _, (p, op, d, safe, st, bufs, keys, scalars) in staged:
+            if safe:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    op(p, d, out=p)
+            else:
+                np.copyto(p, d)
+            for k in keys:                           # swap: the old array becomes scratch
+                st[k], bufs[k] = bufs[k], st[k]
+            st.update(scalars)
+
+    def _stage(self, p, g, st, buf):  # pragma: no cover - only staged rules override it
+        """The staged rule: compute the update and the new state arrays WITHOUT changing
+        ``p`` or ``st``, into ``buf(key)`` (a scratch array of p's shape kept between steps).
+        Returns ``(op, d, keys, scalars)``: the new parameter is ``op(p, d)`` (np.subtract or
+        np.add, the formula's last operation; op None: d is the new parameter), ``keys`` the state arrays whose new value is in
+        ``buf(key)`` (under the same key), ``scalars`` new scalar state values."""
+        raise NotImplementedError
 
     def _init_state(self, st, p):
         pass
@@ -113,6 +229,7 @@ class Optimizer:
     def reset(self):
         """Forget all state (velocities, averages, step counts)."""
         self.state = {}
+        self.__dict__.pop("_scratch", None)
 
     def _hyper(self):
         return f"lr={self.lr:g}"
@@ -129,6 +246,10 @@ class SGD(Optimizer):
 
     def _update(self, p, g, st):
         p -= self.lr * g
+
+    def _stage(self, p, g, st, buf):
+        new = np.multiply(g, self.lr, out=buf("new"))
+        return np.subtract, new, (), {}
 
 
 class Momentum(Optimizer):
@@ -170,6 +291,15 @@ class Momentum(Optimizer):
             v -= self.lr * g
             p += v
 
+    def _can_stage(self):
+        return not self.nesterov
+
+    def _stage(self, p, g, st, buf):
+        v = np.multiply(st["v"], self.momentum, out=buf("v"))
+        new = np.multiply(g, self.lr, out=buf("new"))
+        v -= new
+        return np.add, v, ("v",), {}
+
     def _hyper(self):
         return f"lr={self.lr:g}, momentum={self.momentum:g}" + (", nesterov=True" if self.nesterov else "")
 
@@ -195,6 +325,15 @@ class Adagrad(Optimizer):
         G = st["G"]
         G += g * g
         p -= self.lr * g / (np.sqrt(G) + self.eps)
+
+    def _stage(self, p, g, st, buf):
+        G = np.multiply(g, g, out=buf("G"))
+        G += st["G"]
+        new = np.multiply(g, self.lr, out=buf("new"))
+        root = np.sqrt(G, out=buf("root"))
+        root += self.eps
+        new /= root
+        return np.subtract, new, ("G",), {}
 
     def _hyper(self):
         return f"lr={self.lr:g}, eps={self.eps:g}"
@@ -222,6 +361,17 @@ class RMSProp(Optimizer):
         s *= self.rho
         s += (1.0 - self.rho) * g * g
         p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+    def _stage(self, p, g, st, buf):      # the same operations, in the same order
+        s = np.multiply(st["s"], self.rho, out=buf("s"))
+        new = np.multiply(g, 1.0 - self.rho, out=buf("new"))
+        new *= g
+        s += new
+        np.multiply(g, self.lr, out=new)
+        root = np.sqrt(s, out=buf("root"))
+        root += self.eps
+        new /= root
+        return np.subtract, new, ("s",), {}
 
     def _hyper(self):
         return f"lr={self.lr:g}, rho={self.rho:g}, eps={self.eps:g}"
@@ -295,6 +445,23 @@ class Adam(Optimizer):
         v_hat = v / (1.0 - self.beta2 ** t)
         p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
+    def _stage(self, p, g, st, buf):      # the same operations, in the same order
+        t = st["t"] + 1
+        m = np.multiply(st["m"], self.beta1, out=buf("m"))
+        new = np.multiply(g, 1.0 - self.beta1, out=buf("new"))
+        m += new
+        v = np.multiply(st["v"], self.beta2, out=buf("v"))
+        np.multiply(g, 1.0 - self.beta2, out=new)
+        new *= g
+        v += new
+        np.divide(m, 1.0 - self.beta1 ** t, out=new)           # m_hat
+        new *= self.lr
+        root = np.divide(v, 1.0 - self.beta2 ** t, out=buf("root"))   # v_hat
+        np.sqrt(root, out=root)
+        root += self.eps
+        new /= root
+        return np.subtract, new, ("m", "v"), {"t": t}
+
     def _hyper(self):
         return f"lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g}"
 
@@ -327,6 +494,12 @@ class AdamW(Adam):
         decay = self.lr * self.weight_decay * p       # from theta_{t-1}, before the Adam step
         super()._update(p, g, st)
         p -= decay
+
+    def _stage(self, p, g, st, buf):
+        op, new, keys, scalars = super()._stage(p, g, st, buf)
+        op(p, new, out=new)                           # the Adam step, then the decay
+        new -= np.multiply(self.lr * self.weight_decay, p, out=buf("decay"))
+        return None, new, keys, scalars
 
     def _hyper(self):
         return super()._hyper() + f", weight_decay={self.weight_decay:g}"

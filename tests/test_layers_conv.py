@@ -215,3 +215,37 @@ def test_a_tiny_convnet_backward_through_every_layer():
     dW = conv.grads["W"].copy()
     assert rel_error(dx, numerical_gradient(loss, x, eps=1e-5)) < 1e-7
     assert rel_error(dW, numerical_gradient(loss, conv.params["W"], eps=1e-5)) < 1e-7
+
+
+@pytest.mark.parametrize("stride", [2, 1])
+@pytest.mark.parametrize("shape", [(3, 2, 6, 6), (2, 3, 7, 5), (1, 1, 2, 2)])
+def test_maxpool_2x2_tournament_equals_the_general_loop(shape, stride, monkeypatch):
+    """The 2 x 2 fast path (pairwise maxima) gives the general loop's y, winners and dx, bit
+    for bit: random values with many ties (small integers), signed zeros, +-inf, channels-last
+    memory as after a Conv2D; a window with NaN goes to the general loop."""
+    from mlbook.layers import MaxPool2D
+    r = np.random.default_rng(sum(shape) + stride)
+    cases = [r.integers(-2, 3, size=shape).astype(float), r.normal(size=shape),
+             r.choice([0.0, -0.0, 1.0, np.inf, -np.inf], size=shape),
+             np.ascontiguousarray(r.integers(0, 2, size=shape).astype(float).transpose(1, 2, 3, 0)
+                                  ).transpose(3, 0, 1, 2)]
+    nan = r.normal(size=shape)
+    nan.flat[r.integers(nan.size, size=3)] = np.nan
+    cases.append(nan)
+    for x in cases:
+        fast = MaxPool2D(2, stride)
+        with np.errstate(invalid="ignore"):
+            y = fast.forward(x)
+            dy = r.normal(size=y.shape)
+            dx = fast.backward(dy)
+        with monkeypatch.context() as m:
+            m.setattr(MaxPool2D, "_forward_2x2", staticmethod(lambda x, views: None))
+            ref = MaxPool2D(2, stride)
+            with np.errstate(invalid="ignore"):
+                y_ref = ref.forward(x)
+                dx_ref = ref.backward(dy)
+        np.testing.assert_array_equal(y, y_ref)
+        np.testing.assert_array_equal(np.signbit(y), np.signbit(y_ref))
+        np.testing.assert_array_equal(fast.cache[2], ref.cache[2])
+        np.testing.assert_array_equal(dx, dx_ref)
+        np.testing.assert_array_equal(np.signbit(dx), np.signbit(dx_ref))

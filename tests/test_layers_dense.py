@@ -110,3 +110,59 @@ def test_bad_input():
         d.backward(np.zeros((4, 3)))
     with pytest.raises(TypeError, match=r"layers\[1\]"):
         Sequential([Dense(2, 2), np.tanh])
+
+
+def test_relu_layer_equals_the_functions_bit_for_bit():
+    """ReLU's mask path gives relu(x) and dy * relu_grad(x) exactly: signed zeros, inf, and
+    NaN (NaN in x takes the functions' path: NaN flows on)."""
+    from mlbook.activations import relu, relu_grad
+    r = np.random.default_rng(5)
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, 1e-310, -1e-310, 3.0, -3.0])
+    for x in (r.normal(size=(6, 8)), np.vstack([specials] * 2),
+              np.vstack([specials, np.full(8, np.nan)]), r.normal(size=(3, 8)).astype(np.float32)):
+        dy = r.normal(size=x.shape)
+        dy[0, :2] = [np.inf, -0.0]
+        layer = ReLU()
+        with np.errstate(invalid="ignore"):
+            y = layer.forward(x)
+            dx = layer.backward(dy)
+            want_y, want_dx = relu(x), dy * relu_grad(x)
+        assert y.dtype == want_y.dtype and dx.dtype == want_dx.dtype
+        np.testing.assert_array_equal(y, want_y)
+        np.testing.assert_array_equal(np.signbit(y), np.signbit(want_y))
+        np.testing.assert_array_equal(dx, want_dx)
+        np.testing.assert_array_equal(np.signbit(dx), np.signbit(want_dx))
+
+
+@pytest.mark.parametrize("first", ["dense", "dropout_then_dense", "conv"])
+def test_backward_without_input_grad_gives_the_same_grads(first):
+    """Sequential.backward(dy, input_grad=False): the grads of backward(dy), bit for bit,
+    and None instead of dL/dx (the layers before the first one with parameters skipped)."""
+    from mlbook.layers import Conv2D, Dropout, Flatten
+    if first == "conv":
+        layers = lambda: [Conv2D(1, 2, 3, padding=1, rng=0), ReLU(), Flatten(), Dense(32, 3, rng=1)]  # noqa: E731
+        x = rng.normal(size=(5, 1, 4, 4))
+    else:
+        pre = [Dropout(0.3, rng=2)] if first == "dropout_then_dense" else []
+        layers = lambda: pre + [Dense(6, 4, rng=0), ReLU(), Dense(4, 3, rng=1)]  # noqa: E731
+        x = rng.normal(size=(5, 6))
+    a, b = Sequential(layers()), Sequential(layers())
+    dy = rng.normal(size=(5, 3))
+    for net in (a, b):
+        for layer in net.layers:
+            if hasattr(layer, "fixed_mask"):
+                layer.fixed_mask = np.arange(6) % 2 == 0
+        net.forward(x)
+    assert a.backward(dy) is not None
+    assert b.backward(dy, input_grad=False) is None
+    assert a.grads.keys() == b.grads.keys()
+    for k in a.grads:
+        np.testing.assert_array_equal(a.grads[k], b.grads[k])
+
+
+def test_backward_without_input_grad_still_checks_the_grads_for_overflow():
+    from mlbook.validation import FloatOverflowError
+    layer = Dense(2, 2, rng=0)
+    layer.forward(np.array([[1e300, 1.0]]))
+    with pytest.raises(FloatOverflowError, match="Dense.backward"):
+        layer.backward(np.array([[1e300, 1.0]]), input_grad=False)

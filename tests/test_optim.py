@@ -274,3 +274,78 @@ def test_repr_names_hyperparameters():
                                      "adadelta", "adam", "adamw"}
     assert repr(AdamW(0.01)) == ("AdamW(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-08, "
                                  "weight_decay=0.01)")
+
+
+@pytest.mark.parametrize("name", sorted(optim.OPTIMIZERS))
+def test_staged_step_equals_the_in_place_rule_bit_for_bit(name):
+    """The fast path (new values into reused scratch arrays, checked, then copied in) gives
+    exactly the numbers of the in-place formulas (``_update``), step after step, and leaves
+    the parameter arrays and state in place."""
+    rng = np.random.default_rng(3)
+    fast, slow = make_optimizer(name, 0.05), make_optimizer(name, 0.05)
+    slow._can_stage = lambda: False                    # force the copy-and-update path
+    shapes = {"W": (7, 5), "b": (5,)}
+    pf = {k: rng.normal(size=s) for k, s in shapes.items()}
+    ps = {k: v.copy() for k, v in pf.items()}
+    arrays = dict(pf)
+    for _ in range(6):
+        g = {k: rng.normal(size=s) * 10.0 ** rng.integers(-3, 3) for k, s in shapes.items()}
+        fast.step(pf, g)
+        slow.step(ps, g)
+        for k in shapes:
+            assert pf[k] is arrays[k]
+            np.testing.assert_array_equal(pf[k], ps[k])
+            for key, value in slow.state[k].items():
+                np.testing.assert_array_equal(fast.state[k][key], value)
+
+
+@pytest.mark.parametrize("name", sorted(optim.OPTIMIZERS))
+def test_staged_step_that_would_overflow_changes_nothing(name):
+    opt = make_optimizer(name, 0.1)
+    p = {"W": np.full((2, 2), 1.797e308), "b": np.ones(2)}
+    opt.step({"b": p["b"]}, {"b": np.ones(2)})         # state for b only
+    opt.lr = 1e308
+    before, state = {k: v.copy() for k, v in p.items()}, repr(opt.state)
+    with pytest.raises(DivergenceError) as err:
+        opt.step(p, {"W": np.full((2, 2), -1.0), "b": np.ones(2)})
+    assert err.value.quantity == "parameter"
+    for k in p:
+        np.testing.assert_array_equal(p[k], before[k])
+    assert repr(opt.state) == state
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adamw"])
+def test_staged_step_with_huge_updates_is_checked_aside_and_equal(name):
+    """Updates of 1e160 (beyond what the two-dot-product shortcut accepts) and a parameter
+    holding 1e300 take the checked path: the same numbers as the in-place rule."""
+    fast, slow = make_optimizer(name, 1e-40), make_optimizer(name, 1e-40)
+    slow._can_stage = lambda: False
+    pf = {"W": np.array([[1e300, -2.0], [3.0, 1e-300]])}
+    ps = {"W": pf["W"].copy()}
+    for scale in (1e200, 1e100, 1e200):
+        g = {"W": np.array([[1.0, -2.0], [0.5, 3.0]]) * scale}
+        fast.step(pf, g)
+        slow.step(ps, g)
+        np.testing.assert_array_equal(pf["W"], ps["W"])
+
+
+def test_one_dot_product_proves_an_update_finite():
+    """optim._small_update(p, d) True  =>  p - d and p + d are finite, on values near the
+    edges of float64 (largest float, half an ulp of it, inf, NaN, zeros)."""
+    big = np.finfo(np.float64).max
+    edge = np.array([0.0, -0.0, 1.0, 1e-300, 2.0 ** 970, 2.0 ** 971, 1e292, 1e154, 2.0 ** 1023,
+                     big, np.inf, np.nan])
+    vals = np.concatenate([edge, -edge])
+    r = np.random.default_rng(0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for a in vals:
+            for b in vals:
+                p, d = np.array([a, 1.0]), np.array([b, 2.0])
+                if optim._small_update(p, d):
+                    assert np.isfinite(p - d).all() and np.isfinite(p + d).all(), (a, b)
+        for _ in range(200):
+            p = r.choice(vals, 5) * r.random(5)
+            d = r.choice(vals, 5) * r.random(5)
+            if optim._small_update(p, d):
+                assert np.isfinite(p - d).all() and np.isfinite(p + d).all(), (p, d)
+    assert optim._small_update(np.ones(3), np.ones(3))

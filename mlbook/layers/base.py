@@ -12,6 +12,10 @@ formulas: a subclass's two methods run under ``np.errstate`` (no RuntimeWarning 
 when finite input gives an inf/NaN result (the output, or for backward also a gradient) they
 raise :class:`~mlbook.validation.FloatOverflowError` naming the input that is too large
 (``x``/``dy``, a parameter, or the x cached by forward). NaN/inf in an input still propagates.
+
+A layer whose ``backward`` takes ``input_grad=False`` (Dense, Conv2D) then fills its grads but
+returns None instead of dx: a training loop does not need the gradient with respect to the
+network's input (see :meth:`mlbook.layers.Sequential.backward`); the grads are still checked.
 """
 import functools
 import math
@@ -34,11 +38,13 @@ def _overflow_guarded(method, arg):
     def guarded(self, *args, **kwargs):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = method(self, *args, **kwargs)
-            if not _is_float_array(out):          # not an array result: nothing to check here
-                return out
+            results = [out] if _is_float_array(out) else []
+            if not results and not (out is None and arg == "dy"):
+                return out                         # not an array result: nothing to check
             grads = [g for g in self.grads.values() if _is_float_array(g)] \
                 if arg == "dy" and getattr(self, "grads", None) else []
-            total = out.sum() + sum(g.sum() for g in grads) if grads else out.sum()
+            results += grads                       # backward(dy, input_grad=False): grads only
+            total = sum(r.sum() for r in results)
             if math.isfinite(total):               # inf - inf is NaN: never a false pass
                 return out
             value = np.asarray(args[0] if args else kwargs.get(arg))
@@ -48,7 +54,7 @@ def _overflow_guarded(method, arg):
             cache = getattr(self, "cache", None)
             if arg == "dy" and _is_float_array(cache):
                 inputs["the x of the forward pass"] = cache
-            check_overflow((out, *grads), f"{type(self).__name__}.{method.__name__}", **inputs)
+            check_overflow(tuple(results), f"{type(self).__name__}.{method.__name__}", **inputs)
         return out
     guarded.overflow_guarded = True
     return guarded

@@ -16,6 +16,8 @@ im2col is a strided window view of the input copied once; col2im is a loop over 
 kernel offsets (9 for a 3x3 kernel), each step vectorized over channels, images and pixels.
 There is no Python loop over pixels or batch items.
 """
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -54,6 +56,8 @@ class Conv2D(Layer):
     The computation runs in the input's float dtype (float32 in -> float32 out; integer input
     is computed in float64); parameters and their gradients stay float64.
     """
+
+    skips_input_grad = True          # backward(dy, input_grad=False): grads only
 
     def __init__(self, c_in, c_out, kernel, *, stride=1, padding=0, rng=None,
                  init="he_normal"):
@@ -159,10 +163,11 @@ class Conv2D(Layer):
         self.cache = (x.shape, cols, OH, OW)
         return out.reshape(self.c_out, OH, OW, N).transpose(3, 0, 1, 2)
 
-    def backward(self, dy):
+    def backward(self, dy, input_grad=True):
         """dy (N, c_out, OH, OW) -> dx (N, c_in, H, W); fills grads['W'], grads['b'].
 
-        dx is a fresh array (a transposed view of channels-last memory, like y)."""
+        dx is a fresh array (a transposed view of channels-last memory, like y).
+        ``input_grad=False``: fills the grads, returns None (dx is not computed)."""
         if self.cache is None:
             raise RuntimeError("Conv2D.backward called before forward")
         x_shape, cols, OH, OW = self.cache
@@ -181,6 +186,8 @@ class Conv2D(Layer):
             dY = dY4.reshape(self.c_out, -1)                 # (c_out, OH*OW*N)
         self.grads["W"] = (dY @ cols.T).reshape(W.shape).astype(W.dtype, copy=False)
         self.grads["b"] = dY.sum(axis=1).astype(self.params["b"].dtype, copy=False)
+        if not input_grad:
+            return None
         Wm = W.reshape(self.c_out, -1).astype(cols.dtype, copy=False)  # (c_out, c_in*k*k)
         dcols = self._buffer("dcols", (Wm.shape[1], dY.shape[1]), np.result_type(Wm, dY))
         np.matmul(Wm.T, dY, out=dcols)                       # (c_in*k*k, OH*OW*N)
@@ -226,6 +233,12 @@ class MaxPool2D(Layer):
         if k > x.shape[2] or k > x.shape[3]:
             raise ValueError(f"MaxPool2D: window {k}x{k} is larger than the input of shape {x.shape}")
         OH, OW, views = self._windows(x.shape)
+        if k == 2:
+            fast = self._forward_2x2(x, views)
+            if fast is not None:
+                out, arg = fast
+                self.cache = (x.shape, x.strides, arg)
+                return out
         out = x[views[0]].copy(order="K")         # in x's memory order (channels-last after
         for v in views[1:]:                        # a Conv2D): every pass below is a stream
             np.maximum(out, x[v], out=out)
@@ -242,6 +255,23 @@ class MaxPool2D(Layer):
         self.cache = (x.shape, x.strides, arg)
         return out
 
+    @staticmethod
+    def _forward_2x2(x, views):
+        """2 x 2 windows as a tournament: the maxima of the pairs (offsets 0, 1) and (2, 3),
+        then of the two winners; a later entry wins only when strictly larger, so the winner
+        is the first maximum in row-major order, as np.argmax picks it. Returns (out, arg),
+        or None when a window holds NaN (the general loop then decides, as before)."""
+        v0, v1, v2, v3 = (x[v] for v in views)
+        top, bottom = np.maximum(v0, v1), np.maximum(v2, v3)
+        out = np.maximum(top, bottom)
+        if math.isnan(np.sum(out)):        # NaN in a window (or +inf and -inf: rare, exact)
+            return None
+        lower = np.greater(bottom, top)    # the winner is in the second pair
+        arg = np.where(lower, np.greater(v3, v2), np.greater(v1, v0)).view(np.uint8)
+        arg += lower
+        arg += lower                       # 2 * lower + (second of its pair)
+        return out, arg
+
     def backward(self, dy):
         if self.cache is None:
             raise RuntimeError("MaxPool2D.backward called before forward")
@@ -256,10 +286,12 @@ class MaxPool2D(Layer):
         # dx in x's memory order (channels-last after a Conv2D): the Conv2D.backward below
         # then reads it without a transposing copy
         order = _order(x_strides)
-        dx = np.zeros(tuple(x_shape[i] for i in order), dtype=dtype).transpose(np.argsort(order))
+        covered = k == s and OH * k == x_shape[2] and OW * k == x_shape[3]
+        alloc = np.empty if covered else np.zeros      # every position written below: no fill
+        dx = alloc(tuple(x_shape[i] for i in order), dtype=dtype).transpose(np.argsort(order))
         if k == s:                     # windows do not overlap: each position written once
             for idx, v in enumerate(views):
-                np.copyto(dx[v], dy, where=(arg == idx))
+                dx[v] = np.where(arg == idx, dy, 0.0)
         else:
             for idx, v in enumerate(views):
                 dx[v] += np.where(arg == idx, dy, 0.0)

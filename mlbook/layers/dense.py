@@ -36,6 +36,8 @@ class Dense(Layer):
     that (n_out, n_in) layout, notebook 04 onwards this one.
     """
 
+    skips_input_grad = True          # backward(dy, input_grad=False): grads only
+
     def __init__(self, n_in, n_out, *, rng=None, init="glorot_uniform"):
         super().__init__()
         self.n_in = check_int(n_in, "n_in", minimum=1)
@@ -52,15 +54,16 @@ class Dense(Layer):
         self.cache = x
         return x @ self.params["W"] + self.params["b"]
 
-    def backward(self, dy):
-        """dy (N, n_out) -> dx (N, n_in); fills grads 'W' = x^T dy and 'b' = sum_n dy."""
+    def backward(self, dy, input_grad=True):
+        """dy (N, n_out) -> dx (N, n_in); fills grads 'W' = x^T dy and 'b' = sum_n dy.
+        ``input_grad=False``: fills the grads, returns None (dx is not computed)."""
         x = self.cache
         if x is None:
             raise RuntimeError("Dense.backward called before forward")
         dy = as_float_array(dy, "dy", shape=(x.shape[0], self.n_out))
         self.grads["W"] = x.T @ dy
         self.grads["b"] = dy.sum(axis=0)
-        return dy @ self.params["W"].T
+        return dy @ self.params["W"].T if input_grad else None
 
     def __repr__(self):
         return f"Dense({self.n_in}, {self.n_out})"
@@ -102,12 +105,29 @@ class Tanh(_Elementwise):
 
 
 class ReLU(_Elementwise):
-    """y = max(0, x);  dy/dx = 1 where x > 0, else 0 (we take 0 at x = 0)."""
+    """y = max(0, x);  dy/dx = 1 where x > 0, else 0 (we take 0 at x = 0).
+
+    The same numbers as :func:`mlbook.activations.relu` and ``dy * relu_grad(x)``, in fewer
+    passes over the arrays: forward keeps the mask x > 0, backward is ``dy * mask`` (a
+    multiply by 1.0 or 0.0, as before); when x holds NaN both take the functions' path (NaN
+    in, NaN out)."""
 
     def forward(self, x, training=True):
         x = as_float_array(x, "x", allow_empty=True)
         self.cache = x
-        return np.asarray(_relu(x), dtype=float)
+        self._mask = np.greater(x, 0)
+        self._nan = bool(np.isnan(np.sum(x)))       # NaN in x (or +inf and -inf): as before
+        if self._nan:
+            return np.asarray(_relu(x), dtype=float)
+        return np.where(self._mask, x, 0.0).astype(float, copy=False)   # = relu(x) here
+
+    def backward(self, dy):
+        if self.cache is None:
+            raise RuntimeError("ReLU.backward called before forward")
+        dy = as_float_array(dy, "dy", shape=self.cache.shape)
+        if self._nan:
+            return dy * self._local_grad()
+        return np.multiply(dy, self._mask, dtype=np.result_type(dy, np.float64))
 
     def _local_grad(self):
         return np.asarray(_relu_grad(self.cache), dtype=float)
@@ -161,10 +181,28 @@ class Sequential(Layer):
             x = layer.forward(x, training=training)
         return x
 
-    def backward(self, dy):
-        for layer in reversed(self.layers):
+    def backward(self, dy, input_grad=True):
+        """Backward through every layer, last to first; returns dL/dx of the input.
+
+        ``input_grad=False`` (for a training loop, which needs only the grads): returns None
+        and skips what only dL/dx needs — the layers before the first layer with parameters
+        are not called, and that layer is asked not to compute its dx (if its ``backward``
+        takes ``input_grad``, as Dense and Conv2D do). Every grad is the same."""
+        if input_grad:
+            for layer in reversed(self.layers):
+                dy = layer.backward(dy)
+            return dy
+        first = next((i for i, layer in enumerate(self.layers) if layer.params), None)
+        if first is None:
+            return None
+        for layer in reversed(self.layers[first + 1:]):
             dy = layer.backward(dy)
-        return dy
+        layer = self.layers[first]
+        if getattr(layer, "skips_input_grad", False):
+            layer.backward(dy, input_grad=False)
+        else:
+            layer.backward(dy)
+        return None
 
     def predict(self, x):
         """Forward pass in evaluation mode (``training=False``: e.g. no dropout)."""

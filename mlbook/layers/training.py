@@ -38,6 +38,7 @@ from ..losses import LOSSES
 from ..optim import DivergenceError, OPTIMIZERS, Optimizer, make_optimizer
 from ..validation import (as_float_array, as_rng, check_callable, check_choice, check_flag,
                           check_int)
+from .dense import Sequential
 
 # (mlbook.layers re-exports these; the loops' helpers below are imported from this module)
 __all__ = ["fit", "evaluate", "MAX_GROWTH", "DivergenceWarning"]
@@ -147,6 +148,15 @@ def evaluate(model, X, y, loss="mse"):
         except OverflowError:       # the loss is beyond float64: report it as inf
             return math.inf
     return float(value)
+
+
+def _backward_for_grads(model, dout):
+    """model.backward(dout) for its grads only: a Sequential skips dL/d(input) (the same
+    grads, see :meth:`Sequential.backward`); any other layer runs its plain backward."""
+    if isinstance(model, Sequential):
+        model.backward(dout, input_grad=False)
+    else:
+        model.backward(dout)
 
 
 def _snapshot(model):
@@ -275,7 +285,7 @@ def fit(model, X, y, *, loss="mse", optimizer="sgd", lr=None, epochs=10, batch_s
                 if first_loss is None:
                     first_loss = value
                 try:
-                    model.backward(dout)
+                    _backward_for_grads(model, dout)
                 except OverflowError:
                     if step == 1:
                         raise
