@@ -112,6 +112,37 @@ def test_a_sandboxed_check_cannot_see_the_checkout_or_fake_its_verdict():
     assert v["status"] == "correct" and v["hidden"] >= 1, v
 
 
+@pytest.mark.slow
+def test_the_sandbox_holds_no_labelled_digits():
+    """11's digits exercise tests on bundled MNIST digits: a submission that looks for the
+    labelled files (to look each test image up) finds none — in the package copy, on the
+    Python path, or through the folder the worker holds open (/proc/<pid>/fd)."""
+    try:
+        sandbox.method()
+    except RuntimeError:
+        pytest.skip("no sandbox: apt-get install bubblewrap")
+    import mlbook
+    from mlbook.grading.sandbox import SANDBOX_PACKAGE
+    real = pathlib.Path(mlbook.__file__).parent / "datasets" / "data"
+    assert sorted(p.name for p in real.glob("*-ubyte.gz"))      # they are bundled outside
+    src = _source("01_forward_pass")
+    sub = _replace(src, "solution-net_for_output", (
+        "def net_for_output(y):\n"
+        "    import glob, os, sys\n"
+        "    found = []\n"
+        f"    for top in [{SANDBOX_PACKAGE!r}, {str(real)!r}, '/tmp', *sys.path]:\n"
+        "        found += glob.glob(os.path.join(top, 'mlbook', '**', '*ubyte*'), recursive=True)\n"
+        "        found += glob.glob(os.path.join(top, '*ubyte*'))\n"
+        "    for fd in glob.glob('/proc/*/fd/*') + glob.glob('/proc/self/fd/*'):\n"  # the worker's
+        "        try:\n"
+        "            found += [fd for n in os.listdir(fd) if 'ubyte' in n]\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    raise RuntimeError(f'labelled digits found: {found}')\n"))
+    v = sandbox.run(build_programs(src, sub)["check-net_for_output"], hidden=[str(ROOT)])
+    assert v["status"] == "wrong" and "labelled digits found: []" in v["message"], v
+
+
 # --------------------------------------------------------------------------------------------
 # the exercises whose checks use the student's objects (a class, a function given a model or a
 # graph): judged in the trusted worker too, through the checkers' drivers (mlbook.checks.core

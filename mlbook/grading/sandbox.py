@@ -4,7 +4,8 @@ The sandbox is `bubblewrap <https://github.com/containers/bubblewrap>`_ (Debian/
 ``apt-get install bubblewrap``): new user, PID, network, IPC and mount namespaces, the user
 ``nobody`` (65534), an empty private ``/tmp`` as the working folder, and read-only only what
 Python needs — the system's ``/usr`` and ``/lib``, the Python installation, the folders numpy and
-the other dependencies come from — plus a fresh copy of the ``mlbook`` *package* (no notebooks).
+the other dependencies come from — plus a fresh copy of the ``mlbook`` *package* (no notebooks, no bundled MNIST digits: see
+:data:`DATA_LEFT_OUT`; an installed mlbook inside those folders is masked).
 The course folder (``source/``, ``gradebook.db``, ``submitted/``), the repository checkout with
 its solution notebooks and the instructor's home are not in it at all. Works as root in a
 container too (it needs user namespaces).
@@ -40,6 +41,12 @@ _BOOT = ("import sys; sys.path.insert(0, {pkg!r}); import runpy; "
          "runpy.run_module('mlbook.grading.worker', run_name='__main__')")
 _package_copy = None
 _copy_lock = threading.Lock()
+# The bundled MNIST digits (images and labels) stay out of the student's process: the held-out
+# digits of 11's digits exercise are among them, and a "network" that looked each test image up
+# in the labelled files would score 100 %. The checkers' drivers get every digit they need as
+# plain data from the trusted worker, which reads them.
+DATA_LEFT_OUT = ("*-ubyte.gz",)
+DIGITS_FD_VARIABLE = "MLBOOK_GRADING_DIGITS_FD"
 
 
 def package_copy():
@@ -55,7 +62,7 @@ def _make_copy():
         top = tempfile.mkdtemp(prefix="mlbook-sandbox-")
         atexit.register(shutil.rmtree, top, True)
         shutil.copytree(pathlib.Path(mlbook.__file__).parent, os.path.join(top, "mlbook"),
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *DATA_LEFT_OUT))
         for folder, dirs, files in os.walk(top):
             os.chmod(folder, 0o755)
             for f in files:
@@ -110,6 +117,15 @@ def _python_dirs(hidden):
     return dirs
 
 
+def _installed_package(hidden):
+    """The folder of the ``mlbook`` package the worker imported, if one of the folders bound
+    for Python (:func:`_python_dirs`) shows it (e.g. a wheel in site-packages), else None."""
+    import mlbook
+    pkg = os.path.realpath(os.path.dirname(mlbook.__file__))
+    shown = any(pkg.startswith(d.rstrip("/") + "/") for d in _python_dirs(hidden))
+    return pkg if shown else None
+
+
 def _bwrap_command(hidden):
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
            "--uid", "65534", "--gid", "65534", "--proc", "/proc", "--dev", "/dev",
@@ -125,6 +141,9 @@ def _bwrap_command(hidden):
     for d in _python_dirs(hidden):
         if not d.startswith(("/usr/", "/lib")):
             cmd += ["--ro-bind", d, d]
+    installed = _installed_package(hidden)
+    if installed:                       # an installed (wheel) mlbook, with its bundled digits,
+        cmd += ["--tmpfs", installed]   # inside a bound folder: masked by an empty one
     cmd += ["--ro-bind", package_copy(), SANDBOX_PACKAGE]
     for k, v in _ENV.items():
         cmd += ["--setenv", k, v]
@@ -182,14 +201,24 @@ def run_many(programs, *, hidden=(), seed=None, timeout=TIMEOUT, memory_bytes=ME
     else:
         cwd = tempfile.mkdtemp(prefix="mlbook-grade-")
         cmd, env = [sys.executable, "-I", "-c", boot], dict(_ENV, HOME=cwd, MPLCONFIGDIR=cwd)
+    # the bundled digits reach the worker only as an open folder (see DATA_LEFT_OUT): inherited
+    # by it, closed in each student process it forks, unreachable through /proc (not dumpable)
+    from mlbook.datasets.mnist import BUNDLED_DIR
+    digits = os.open(BUNDLED_DIR, os.O_RDONLY | os.O_DIRECTORY)
+    if how == "bwrap":
+        at = cmd.index("--clearenv") + 1
+        cmd[at:at] = ["--setenv", DIGITS_FD_VARIABLE, str(digits)]
+    else:
+        env[DIGITS_FD_VARIABLE] = str(digits)
     seed = secrets.randbits(32) if seed is None else seed
     stdin = _frame({"programs": [p.message(memory_bytes, time_budget, timeout) for p in programs],
                     "memory_bytes": memory_bytes, "time_budget": time_budget}) + _frame(
         {"references": [p.reference for p in programs], "seed": seed})
     wall = timeout * len(programs)
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True,
+                            stderr=subprocess.PIPE, start_new_session=True, pass_fds=(digits,),
                             preexec_fn=_limits(int(wall) + 5))
+    os.close(digits)
     try:
         out, err = proc.communicate(stdin, timeout=wall)
     except subprocess.TimeoutExpired:

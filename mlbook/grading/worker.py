@@ -51,6 +51,7 @@ before the reference solutions are read). It prints one JSON line on stdout: a l
 import io
 import json
 import os
+import pathlib
 import pickle
 import resource
 import signal
@@ -820,6 +821,14 @@ def _not_dumpable():
         raise SystemExit(f"cannot protect the grading worker: {exc}") from None
 
 
+def _digits_folder():
+    """[fd] of the bundled digits' folder the parent passed (mlbook.grading.sandbox: the
+    sandbox's package copy has no digits), or [] when it passed none."""
+    from mlbook.grading.sandbox import DIGITS_FD_VARIABLE
+    fd = os.environ.get(DIGITS_FD_VARIABLE, "")
+    return [int(fd)] if fd.isdigit() else []
+
+
 def worker_main():
     """Grade every program of one notebook: one student process per exercise, all forked before
     the reference solutions are read; one JSON list of verdicts on stdout."""
@@ -834,13 +843,14 @@ def worker_main():
     from mlbook.checks import core
     if first.get("time_budget"):
         core.TIME_BUDGET = float(first["time_budget"])
+    digits = _digits_folder()
     channels, mine = [], []
     for program in first["programs"]:
         req_r, req_w = os.pipe()       # worker -> student process: requests (pickled, trusted)
         ans_r, ans_w = os.pipe()       # student process -> worker: answers (plain data only)
         pid = os.fork()
         if pid == 0:
-            for fd in [0, req_w, ans_r] + mine:
+            for fd in [0, req_w, ans_r] + mine + digits:
                 os.close(fd)
             out.close()
             student_main(program, req_r, ans_w, memory)
@@ -849,6 +859,9 @@ def worker_main():
         mine += [ans_r, req_w]
         channels.append(_Channel(pid, ans_r, req_w))
     second = json.loads(receive(0).decode())          # read only now: no student process holds it
+    if digits:                                        # the checkers' digits, read from the folder
+        from mlbook.datasets import mnist             # the parent opened (no process forked
+        mnist.BUNDLED_DIR = pathlib.Path(f"/proc/self/fd/{digits[0]}")    # from here holds it)
     verdicts = []
     for program, reference, channel in zip(first["programs"], second["references"], channels):
         try:
