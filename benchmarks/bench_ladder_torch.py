@@ -12,6 +12,13 @@ the same runs: on a loaded machine the wall clock measures the other processes m
 two, while CPU time with ``--threads 1`` stays close to the work done. Goal (issue 27):
 mlbook <= 1.2 x torch per rung.
 
+Last column: the same epoch's matrix multiplies alone, numpy (its OpenBLAS) against torch
+(its own BLAS; the weight kept (out, in) as in ``nn.Linear``) on the same shapes and threads —
+forward ``X @ W`` of every layer, backward ``X.T @ dY`` and (but for the first layer)
+``dY @ W.T``, the convolutions as the matrix
+multiplies of their im2col form. No Python layer can be faster than these: where the BLAS
+libraries differ, their ratio is the floor of the whole epoch's.
+
 Torch is needed only here (``pip install torch``; never a dependency of mlbook). The torch
 networks have no biases (mlbook's ladder freezes its biases at 0: the same function).
 On a loaded machine both sides are slowed; compare the ratios, re-measure on an idle one.
@@ -91,6 +98,51 @@ def torch_epoch(rung, settings, train, test, torch, seed=0):
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+# (rows per example, k, n) of each layer's matrix multiply: X (B*rows, k) @ W (k, n)
+GEMMS = {
+    "logistic": [(1, 784, 10)],
+    "sigmoid_625": [(1, 784, 625), (1, 625, 10)],
+    "modern": [(1, 784, 625), (1, 625, 625), (1, 625, 10)],
+    "convnet": [(28 * 28, 9, 8), (7 * 7, 72, 16), (1, 784, 64), (1, 64, 10)],   # im2col form
+}
+
+
+def gemm_epoch(rung, batch_size, n, torch, repeat=20):
+    """(numpy, torch) seconds of the matrix multiplies of one epoch of ``rung`` (``n``
+    examples): one batch's multiplies timed ``repeat`` times (best), times the batch count."""
+    rng = np.random.default_rng(0)
+    mats = []
+    for rows, k, m in GEMMS[rung]:
+        X = rng.standard_normal((batch_size * rows, k))
+        mats.append((X, rng.standard_normal((k, m)), rng.standard_normal((batch_size * rows, m))))
+    # torch's side as nn.Linear and its autograd do it: the weight kept (out, in)
+    tmats = [(torch.from_numpy(X), torch.from_numpy(W.T.copy()), torch.from_numpy(dY))
+             for X, W, dY in mats]
+    linear = torch.nn.functional.linear
+
+    def numpy_batch():
+        for i, (X, W, dY) in enumerate(mats):
+            X @ W
+            X.T @ dY
+            if i:
+                dY @ W.T
+
+    def torch_batch():
+        for i, (X, Wt, dY) in enumerate(tmats):
+            linear(X, Wt)
+            dY.T @ X
+            if i:
+                dY @ Wt
+    best = {}
+    for _ in range(repeat):
+        for name, run in (("numpy", numpy_batch), ("torch", torch_batch)):
+            t = time.perf_counter()
+            run()
+            best[name] = min(best.get(name, 1e9), time.perf_counter() - t)
+    batches = -(-n // batch_size)
+    return best["numpy"] * batches, best["torch"] * batches
+
+
 def mlbook_epoch(rung, settings, train, test):
     """(wall, CPU) seconds of train_rung's epoch (its loop and held-out accuracy)."""
     cpu = time.process_time()
@@ -117,7 +169,8 @@ def main(argv=None):
           f"torch {torch.get_num_threads()}, torch {torch.__version__}); median of "
           f"{args.repeat} interleaved runs, wall-clock seconds")
     print(f"{'rung':28s} {'mlbook':>8s} {'torch':>8s} {'ratio':>7s}   goal <= {GOAL}"
-          f"   | CPU seconds (process time): mlbook  torch  ratio")
+          f"   | CPU seconds (process time): mlbook  torch  ratio"
+          f"   | matrix multiplies alone: numpy  torch  ratio")
     rows = []
     for rung in ladder.RUNGS:
         if args.only and rung not in args.only:
@@ -132,12 +185,15 @@ def main(argv=None):
         ratios = [a[0] / b[0] for a, b in zip(ours, theirs)]
         cpu_ratios = [a[1] / b[1] for a, b in zip(ours, theirs)]
         med = statistics.median
+        g_np, g_t = gemm_epoch(rung, settings.get("batch_size", ladder.BATCH_SIZE),
+                               len(train[1]), torch)
         row = (rung, med(a[0] for a in ours), med(b[0] for b in theirs), med(ratios))
         rows.append(row)
         print(f"{ladder.TITLES[row[0]]:28s} {row[1]:8.3f} {row[2]:8.3f} {row[3]:6.2f}x   "
               f"{'ok' if row[3] <= GOAL else 'OVER'}   (ratios: "
               + ", ".join(f"{x:.2f}" for x in ratios) + f")   | {med(a[1] for a in ours):6.3f} "
-              f"{med(b[1] for b in theirs):6.3f} {med(cpu_ratios):5.2f}x", flush=True)
+              f"{med(b[1] for b in theirs):6.3f} {med(cpu_ratios):5.2f}x"
+              f"   | {g_np:6.3f} {g_t:6.3f} {g_np / g_t:5.2f}x", flush=True)
     return 0
 
 
