@@ -152,8 +152,8 @@ def _print_row(row):
     if prof:
         line += f"   kernel {prof['total']:.0f} ms"
     if drag:
-        line += (f"   fast drag: {drag['presses']} presses -> {drag['frames']} images, last "
-                 f"{drag['after_last_ms']:.0f} ms after the last press")
+        line += (f"   fast drag: {drag['presses']} presses -> {drag['frames']} images, "
+                 f"{labui.drag_text(drag)}")
     print(line, flush=True)
 
 

@@ -753,6 +753,16 @@ def measure_latency(page, cell, explorer, repeat=7, settle_ms=600, timeout=20_00
     return results
 
 
+def drag_text(drag):
+    """How long after the last press of :func:`rapid_moves` the last image came, in words: a
+    negative time means the last presses changed no picture (e.g. the control was at its end)."""
+    after = drag["after_last_ms"]
+    if after < 0:
+        return (f"the last {-after:.0f} ms before the last press (the presses after it changed "
+                f"no picture, e.g. the control was at its end)")
+    return f"the last {after:.0f} ms after the last press"
+
+
 def rapid_moves(page, cell, explorer, presses=12, gap_ms=20, settle_ms=3000, timeout=40_000):
     """Press the main control's key ``presses`` times, ``gap_ms`` apart (a student dragging
     fast). Returns dict: presses, frames (images shown), after_last_ms (last input event ->

@@ -76,8 +76,8 @@ def test_widgets_render_and_slider_redraws_the_plot(name, lab_page, lab_server, 
         line = (f"{explorer}: first press {touch:.0f} ms to the changed plot; median "
                 f"{first:.0f} ms to the first changed plot, {settled:.0f} ms to the "
                 f"last (target {labui.TARGET_MS[explorer]} ms for both; 3 moves); fast drag "
-                f"of {drag['presses']} presses: {drag['frames']} images, the last "
-                f"{drag['after_last_ms']:.0f} ms after the last press")
+                f"of {drag['presses']} presses: {drag['frames']} images, "
+                f"{labui.drag_text(drag)}")
         print(line)
         LATENCY_LOG.parent.mkdir(exist_ok=True)
         with open(LATENCY_LOG, "a", encoding="utf-8") as log:
