@@ -19,6 +19,13 @@ def _source(stem):
     return make_release_notebook(nb, f"{stem}.ipynb")
 
 
+def _sandbox_or_skip():
+    try:
+        sandbox.method()
+    except RuntimeError:
+        pytest.skip("no sandbox: apt-get install bubblewrap")
+
+
 def _replace(nb, grade_id, text):
     nb = json.loads(json.dumps(nb))
     for cell in nb["cells"]:
@@ -92,10 +99,7 @@ def test_the_channel_carries_plain_data_only():
 
 @pytest.mark.slow
 def test_a_sandboxed_check_cannot_see_the_checkout_or_fake_its_verdict():
-    try:
-        sandbox.method()
-    except RuntimeError:
-        pytest.skip("no sandbox: apt-get install bubblewrap")
+    _sandbox_or_skip()
     src = _source("01_forward_pass")
     sub = _replace(src, "solution-net_for_output", (
         "def net_for_output(y):\n"
@@ -117,10 +121,7 @@ def test_the_sandbox_holds_no_labelled_digits():
     """11's digits exercise tests on bundled MNIST digits: a submission that looks for the
     labelled files (to look each test image up) finds none — in the package copy, on the
     Python path, or through the folder the worker holds open (/proc/<pid>/fd)."""
-    try:
-        sandbox.method()
-    except RuntimeError:
-        pytest.skip("no sandbox: apt-get install bubblewrap")
+    _sandbox_or_skip()
     import mlbook
     from mlbook.grading.sandbox import SANDBOX_PACKAGE
     real = pathlib.Path(mlbook.__file__).parent / "datasets" / "data"
@@ -264,10 +265,7 @@ def _submission(exercise, variant):
 
 
 def _grade_some(exercise, submission):
-    try:
-        sandbox.method()
-    except RuntimeError:
-        pytest.skip("no sandbox: apt-get install bubblewrap")
+    _sandbox_or_skip()
     _, needing, other = TARGETS[exercise]
     programs = build_programs(_source(STEMS[exercise]), submission)
     chosen = {g: p for g, p in programs.items() if g[len("check-"):] in needing + [other]}
@@ -308,10 +306,7 @@ def test_every_graded_exercise_runs_a_case_not_in_the_release(stem):
     """The reference solutions pass, and each exercise's verdict counts at least one hidden
     case: perturbed inputs, draws from generators seeded at grading time, or (digits) the
     held-out digits in an order drawn at grading time."""
-    try:
-        sandbox.method()
-    except RuntimeError:
-        pytest.skip("no sandbox: apt-get install bubblewrap")
+    _sandbox_or_skip()
     src = _source(stem)
     programs = build_programs(src, src)
     verdicts = sandbox.run_many(list(programs.values()), hidden=[str(ROOT)])
@@ -321,10 +316,7 @@ def test_every_graded_exercise_runs_a_case_not_in_the_release(stem):
 
 @pytest.mark.slow
 def test_a_draw_that_ignores_the_generator_it_is_given_fails_on_hidden_draws():
-    try:
-        sandbox.method()
-    except RuntimeError:
-        pytest.skip("no sandbox: apt-get install bubblewrap")
+    _sandbox_or_skip()
     src = _source("07_init_batchnorm")
     fixed = _replace(src, "solution-he_normal", (
         "def he_normal(shape, *, fan_in, fan_out, rng):\n"
@@ -369,10 +361,7 @@ def test_without_bubblewrap_grading_refuses_unless_the_instructor_opts_in(monkey
 def test_switching_off_the_watch_leaves_nothing_to_delegate_to(stem, cell, answer):
     """The delegation watch runs in the student's process, where a def-time default argument
     can clear the rules; the off-limits functions are already replaced there by refusing code."""
-    try:
-        sandbox.method()
-    except RuntimeError:
-        pytest.skip("no sandbox: apt-get install bubblewrap")
+    _sandbox_or_skip()
     src = _source(stem)
     clear = ("def _off(_=__import__('mlbook.checks.core', fromlist=['core']).EXERCISES.clear(),"
              " __=__import__('sys').setprofile(None)):\n    pass\n")
@@ -385,10 +374,7 @@ def test_switching_off_the_watch_leaves_nothing_to_delegate_to(stem, cell, answe
 @pytest.mark.slow
 def test_the_students_process_cannot_reach_into_the_workers_memory():
     """Same user, parent process: /proc/<worker>/mem and ptrace are closed (not dumpable)."""
-    try:
-        sandbox.method()
-    except RuntimeError:
-        pytest.skip("no sandbox: apt-get install bubblewrap")
+    _sandbox_or_skip()
     src = _source("01_forward_pass")
     sub = _replace(src, "solution-net_for_output", (
         "def net_for_output(y):\n"
