@@ -77,7 +77,8 @@ def sigmoid(x):
     """sigma(x) = 1 / (1 + e^-x), in (0, 1); computed without overflow for any x."""
     x = as_float_array(x, "sigmoid: x", **_REAL)
     e = np.exp(-np.abs(x))          # in (0, 1]: never overflows
-    out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    out = np.where(x >= 0, 1.0, e)  # the numerator: 1 where x >= 0, else e^-|x| = e^x
+    out /= 1.0 + e
     return _out(out)
 
 
