@@ -77,8 +77,12 @@ def test_solution_notebook_hygiene(path):
         if IGNORE_TAG in cell.get("metadata", {}).get("tags", []):
             shows_widget = any(WIDGET_MIME in o.get("data", {}) for o in cell.get("outputs", []))
             timing = re.search(r"perf_counter|timeit|time\.time|elapsed", src(cell))
-            assert shows_widget or timing, (
-                f"cell {i}: the nbval-ignore-output tag is only for widget displays and timings")
+            # a chaotic run (a rate past the stable range) ends where the last bit of the
+            # CPU's tanh/exp sends it: the cell says so, and its asserts hold everywhere
+            chaotic = src(cell).startswith("# varies by machine:") and "assert" in src(cell)
+            assert shows_widget or timing or chaotic, (
+                f"cell {i}: the nbval-ignore-output tag is only for widget displays, timings "
+                f"and chaotic runs (a first line '# varies by machine:' and asserted claims)")
     assert path.stat().st_size < 1_500_000, "keep notebooks small (figures at 80 dpi)"
 
 
